@@ -1,0 +1,38 @@
+// The Tumnus SDK: what senders and responders import. Importing it does nothing by itself.
+import { Tumnus } from './tumnus.js';
+
+export default Tumnus;
+export { Tumnus };
+export { Task, type BoundTaskClass, type WaitingSendOptions } from './task.js';
+export { TaskHandle } from './task-handle.js';
+export { TaskParents } from './task-parents.js';
+export { Tasks, ParentTasks, type ParentEvents } from './tasks.js';
+export { Responder, type CreatedListener } from './responder.js';
+export {
+  TumnusError,
+  WaitTimeoutError,
+  ErrorCode,
+  FailureReason,
+  isTumnusError,
+  type FailureRecord,
+} from './errors.js';
+export {
+  TaskStatus,
+  ResultStatus,
+  TERMINAL_STATUSES,
+  type TaskReply,
+  type TaskResult,
+  type TaskSnapshot,
+  type TaskParentRecord,
+  type LeaseRecord,
+} from './model.js';
+export {
+  PARENT_DEFAULTS,
+  RESPONDER_DEFAULTS,
+  type TumnusOptions,
+  type TaskParentOptions,
+  type SendOptions,
+  type WaitForResultOptions,
+  type ResponderOptions,
+} from './options.js';
+export { redactUri } from './internal/redact-uri.js';

@@ -1,0 +1,76 @@
+import { ErrorCode, TumnusError } from '../errors.js';
+import type { TaskParentRecord } from '../model.js';
+import { CompletionWatcher } from './completion-watcher.js';
+import type { Logger } from './logger.js';
+import { findParent, StoreConnection, type ConnectionSettings } from './store/index.js';
+
+/**
+ * Shared state of one `Tumnus` client: the lazily opened connection, the single completion
+ * watcher all waiters share, and everything that must be closed with the client.
+ */
+export class ClientCore {
+  readonly completions: CompletionWatcher;
+  private connecting: Promise<StoreConnection> | null = null;
+  private readonly closables = new Set<{ close(): Promise<void> }>();
+  private closed = false;
+
+  constructor(
+    readonly settings: ConnectionSettings,
+    readonly logger: Logger,
+  ) {
+    this.completions = new CompletionWatcher(this, logger.child({ component: 'waiters' }));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The open connection; the first call connects. A failed attempt is retried by the next call. */
+  connection(): Promise<StoreConnection> {
+    if (this.closed) {
+      return Promise.reject(new TumnusError(ErrorCode.ClientClosed, 'this Tumnus client is closed'));
+    }
+    this.connecting ??= StoreConnection.open(this.settings).catch((error: unknown) => {
+      this.connecting = null;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  async requireParent(name: string): Promise<TaskParentRecord> {
+    const store = await this.connection();
+    const parent = await findParent(store, name);
+    if (!parent) {
+      throw new TumnusError(
+        ErrorCode.ParentNotFound,
+        `task parent ${JSON.stringify(name)} does not exist; create it with taskParent.create()`,
+      );
+    }
+    return parent;
+  }
+
+  /** Registers something (a responder group, a stream) that `close()` must close first. */
+  own(closable: { close(): Promise<void> }): void {
+    this.closables.add(closable);
+  }
+
+  disown(closable: { close(): Promise<void> }): void {
+    this.closables.delete(closable);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+
+    const closing = [...this.closables, this.completions].map((c) => c.close());
+    const results = await Promise.allSettled(closing);
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        this.logger.warn({ err: result.reason }, 'close step failed');
+      }
+    }
+
+    const connection = await this.connecting?.catch(() => null);
+    await connection?.close();
+  }
+}

@@ -1,0 +1,204 @@
+import { ErrorCode, TumnusError, WaitTimeoutError } from '../errors.js';
+import { isTerminal, type TaskSnapshot } from '../model.js';
+import { reconnectDelayMs } from './backoff.js';
+import type { ClientCore } from './client-core.js';
+import type { Logger } from './logger.js';
+import {
+  findFinishedTasks,
+  findTask,
+  isChangeStreamUnsupported,
+  watchFinishedTasks,
+  type StoreConnection,
+  type TaskCursor,
+} from './store/index.js';
+
+/** How often waiters look for results when the server has no change streams (standalone). */
+const POLL_INTERVAL_MS = 250;
+/** How many task ids one catch-up query asks about. */
+const CATCH_UP_BATCH = 1_000;
+
+interface Waiter {
+  resolve(task: TaskSnapshot): void;
+  reject(error: unknown): void;
+}
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Delivers finished tasks to everyone in this process who waits for them, through one change
+ * stream shared by all waiters. Each waiter registers first, then reads its task once, so a task
+ * that finished before the wait (an hour ago, or a millisecond ago) resolves from the stored
+ * document, and one that finishes later arrives on the stream. After a stream failure the watcher
+ * reopens the stream and re-reads every waited task before relying on the stream again.
+ */
+export class CompletionWatcher {
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private opening: Promise<void> | null = null;
+  private cursor: TaskCursor | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly core: ClientCore,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Number of change streams this watcher holds open (0 or 1): for tests and benchmarks. */
+  get openStreams(): number {
+    return this.cursor && !this.cursor.closed ? 1 : 0;
+  }
+
+  async wait(taskId: string, options: WaitOptions = {}): Promise<TaskSnapshot> {
+    const store = await this.core.connection();
+    await this.ensureWatching(store);
+
+    const { promise, waiter } = this.register(taskId, options);
+    try {
+      const current = await findTask(store, taskId);
+      if (!current) {
+        throw new TumnusError(ErrorCode.TaskNotFound, `task ${taskId} does not exist`, { taskId });
+      }
+      if (isTerminal(current.status)) this.deliver(current);
+    } catch (error) {
+      this.settle(taskId, waiter);
+      waiter.reject(error);
+    }
+    return promise;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+
+    const closedError = new TumnusError(ErrorCode.ClientClosed, 'the Tumnus client was closed');
+    for (const waiters of this.waiters.values()) {
+      for (const waiter of waiters) waiter.reject(closedError);
+    }
+    this.waiters.clear();
+    await this.cursor?.close();
+  }
+
+  private register(taskId: string, options: WaitOptions) {
+    let waiter!: Waiter;
+    const promise = new Promise<TaskSnapshot>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => finish(() => reject(options.signal?.reason));
+      const finish = (settle: () => void) => {
+        if (timer) clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        this.settle(taskId, waiter);
+        settle();
+      };
+
+      waiter = {
+        resolve: (task) => finish(() => resolve(task)),
+        reject: (error) => finish(() => reject(error)),
+      };
+      if (options.timeoutMs !== undefined) {
+        const timeoutMs = options.timeoutMs;
+        timer = setTimeout(() => waiter.reject(new WaitTimeoutError(taskId, timeoutMs)), timeoutMs);
+      }
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+
+    let set = this.waiters.get(taskId);
+    if (!set) this.waiters.set(taskId, (set = new Set()));
+    set.add(waiter);
+    return { promise, waiter };
+  }
+
+  private settle(taskId: string, waiter: Waiter): void {
+    const set = this.waiters.get(taskId);
+    if (!set?.delete(waiter) || set.size > 0) return;
+    this.waiters.delete(taskId);
+  }
+
+  private deliver(task: TaskSnapshot): void {
+    const set = this.waiters.get(task.id);
+    if (!set) return;
+    for (const waiter of [...set]) waiter.resolve(task);
+  }
+
+  private ensureWatching(store: StoreConnection): Promise<void> {
+    this.opening ??= this.openStream(store).catch((error: unknown) => {
+      this.opening = null;
+      throw error;
+    });
+    return this.opening;
+  }
+
+  private async openStream(store: StoreConnection): Promise<void> {
+    const cursor = watchFinishedTasks(store);
+    try {
+      const first = await cursor.establish();
+      if (first) this.deliver(first);
+    } catch (error) {
+      await cursor.close().catch(() => undefined);
+      if (!isChangeStreamUnsupported(error)) throw error;
+
+      this.logger.warn({ pollIntervalMs: POLL_INTERVAL_MS }, 'change streams unavailable, polling');
+      this.schedulePoll(store);
+      return;
+    }
+    this.cursor = cursor;
+    void this.follow(store, cursor);
+  }
+
+  private async follow(store: StoreConnection, cursor: TaskCursor): Promise<void> {
+    let failuresInARow = 0;
+    while (!this.closed) {
+      try {
+        const task = await cursor.next();
+        failuresInARow = 0;
+        if (task) this.deliver(task);
+      } catch (error) {
+        if (this.closed) return;
+        failuresInARow += 1;
+        this.logger.warn({ err: error, failuresInARow }, 'completion stream failed, reopening');
+        await cursor.close().catch(() => undefined);
+        await sleep(reconnectDelayMs(failuresInARow));
+        cursor = await this.reopen(store, cursor);
+      }
+    }
+  }
+
+  /** A fresh stream, then one read of every waited task: nothing finished in the gap is missed. */
+  private async reopen(store: StoreConnection, previous: TaskCursor): Promise<TaskCursor> {
+    const cursor = watchFinishedTasks(store);
+    try {
+      const first = await cursor.establish();
+      if (first) this.deliver(first);
+      this.cursor = cursor;
+      await this.catchUp(store);
+      return cursor;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'completion stream reopen failed');
+      await cursor.close().catch(() => undefined);
+      return previous;
+    }
+  }
+
+  private async catchUp(store: StoreConnection): Promise<void> {
+    const ids = [...this.waiters.keys()];
+    for (let i = 0; i < ids.length; i += CATCH_UP_BATCH) {
+      const finished = await findFinishedTasks(store, ids.slice(i, i + CATCH_UP_BATCH));
+      for (const task of finished) this.deliver(task);
+    }
+  }
+
+  private schedulePoll(store: StoreConnection): void {
+    if (this.closed) return;
+    this.pollTimer = setTimeout(() => {
+      this.catchUp(store)
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'result poll failed'))
+        .finally(() => this.schedulePoll(store));
+    }, POLL_INTERVAL_MS);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,98 @@
+import { MongoClient, MongoParseError, type Collection, type Db } from 'mongodb';
+import { ErrorCode, TumnusError } from '../../errors.js';
+import { redactUri } from '../redact-uri.js';
+import { CollectionName, type ParentDocument, type TaskDocument } from './documents.js';
+import { ServerClock } from './server-clock.js';
+
+export interface ConnectionSettings {
+  uri: string;
+  /** Database name; when absent, the URI's path, then `tumnus`. */
+  dbName?: string;
+  appName?: string;
+  serverSelectionTimeoutMs: number;
+}
+
+/** An open connection to the Tumnus database: one MongoClient, its collections and clock. */
+export class StoreConnection {
+  readonly tasks: Collection<TaskDocument>;
+  readonly parents: Collection<ParentDocument>;
+  readonly clock: ServerClock;
+
+  private constructor(
+    readonly client: MongoClient,
+    readonly db: Db,
+  ) {
+    this.tasks = db.collection<TaskDocument>(CollectionName.Tasks);
+    this.parents = db.collection<ParentDocument>(CollectionName.Parents);
+    this.clock = new ServerClock(db);
+  }
+
+  static async open(settings: ConnectionSettings): Promise<StoreConnection> {
+    const client = createClient(settings);
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw new TumnusError(
+        ErrorCode.ConnectionFailed,
+        `cannot connect to MongoDB at ${redactUri(settings.uri)}: ${scrub(error, settings.uri)}`,
+        { cause: scrubError(error, settings.uri), retryable: true },
+      );
+    }
+
+    const connection = new StoreConnection(client, client.db(settings.dbName ?? defaultDbName(client)));
+    await connection.clock.refresh(true);
+    await connection.ensureBaseIndexes();
+    return connection;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  /** Indexes every parent shares; creating an existing index is a no-op. */
+  async ensureBaseIndexes(): Promise<void> {
+    await this.tasks.createIndexes([
+      // Claim order: the next ready task of a parent.
+      { key: { parent: 1, status: 1, runAt: 1 }, name: 'claim_order' },
+      // Reaping: leases whose holder went silent.
+      { key: { status: 1, 'lease.expiresAt': 1 }, name: 'lease_expiry' },
+    ]);
+  }
+}
+
+function createClient(settings: ConnectionSettings): MongoClient {
+  try {
+    return new MongoClient(settings.uri, {
+      appName: settings.appName ?? 'tumnus',
+      serverSelectionTimeoutMS: settings.serverSelectionTimeoutMs,
+      // A waiter blocks on a change stream getMore for as long as it waits.
+      socketTimeoutMS: 0,
+    });
+  } catch (error) {
+    const message = error instanceof MongoParseError ? error.message : 'malformed URI';
+    throw new TumnusError(
+      ErrorCode.InvalidUri,
+      `invalid MongoDB URI ${redactUri(settings.uri)}: ${stripUri(message, settings.uri)}`,
+    );
+  }
+}
+
+function defaultDbName(client: MongoClient): string {
+  return client.options.dbName && client.options.dbName !== 'test' ? client.options.dbName : 'tumnus';
+}
+
+function stripUri(message: string, uri: string): string {
+  return message.split(uri).join(redactUri(uri));
+}
+
+function scrub(error: unknown, uri: string): string {
+  return stripUri(error instanceof Error ? error.message : String(error), uri);
+}
+
+/** A copy of a driver error that cannot leak the URI's credentials through `message` or `cause`. */
+function scrubError(error: unknown, uri: string): Error {
+  const copy = new Error(scrub(error, uri));
+  copy.name = error instanceof Error ? error.name : 'Error';
+  return copy;
+}

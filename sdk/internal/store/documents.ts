@@ -1,0 +1,53 @@
+import type { ObjectId } from 'mongodb';
+import type { FailureRecord } from '../../errors.js';
+import type { LeaseRecord, TaskReply, TaskSnapshot, TaskStatus } from '../../model.js';
+
+/** The shape of a task in the `tasks` collection. */
+export interface TaskDocument {
+  _id: ObjectId;
+  parent: string;
+  status: TaskStatus;
+  payload: unknown;
+  runAt: Date;
+  attempts: number;
+  maxAttempts: number;
+  lease: LeaseRecord | null;
+  reply: TaskReply | null;
+  failures: FailureRecord[];
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+  idempotencyKey?: string;
+}
+
+export interface ParentDocument {
+  _id: string;
+  maxAttempts: number;
+  leaseMs: number;
+  timeoutMs: number;
+  backoffMs: number;
+  createdAt: Date;
+}
+
+export const CollectionName = Object.freeze({
+  Parents: 'parents',
+  Tasks: 'tasks',
+});
+
+export function toSnapshot(doc: TaskDocument): TaskSnapshot {
+  return {
+    id: doc._id.toHexString(),
+    parent: doc.parent,
+    status: doc.status,
+    payload: doc.payload,
+    runAt: doc.runAt,
+    attempts: doc.attempts,
+    maxAttempts: doc.maxAttempts,
+    lease: doc.lease ?? null,
+    reply: doc.reply ?? null,
+    failures: doc.failures ?? [],
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    finishedAt: doc.finishedAt ?? null,
+  };
+}

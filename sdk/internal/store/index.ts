@@ -1,0 +1,21 @@
+// The store: the only part of Tumnus that talks to MongoDB. One file per storage operation.
+export { StoreConnection, type ConnectionSettings } from './connection.js';
+export { upsertParent, findParent, listParents, type ParentPolicy } from './parents.js';
+export { insertTask, type NewTask } from './insert-task.js';
+export { findTask, findFinishedTasks, findNextRunAt, isTaskId } from './read-tasks.js';
+export {
+  claimNextTask,
+  renewLease,
+  commitReply,
+  recordFailure,
+  releaseLease,
+  reapExpiredLeases,
+  type ClaimedTask,
+} from './leases.js';
+export {
+  TaskCursor,
+  watchFinishedTasks,
+  watchPendingTasks,
+  isChangeStreamUnsupported,
+} from './watch-tasks.js';
+export { bsonSize } from './bson-size.js';

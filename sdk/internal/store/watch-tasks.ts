@@ -1,0 +1,67 @@
+import type { ChangeStream, ChangeStreamDocument, Document } from 'mongodb';
+import type { TaskSnapshot } from '../../model.js';
+import { TERMINAL_STATUSES, TaskStatus } from '../../model.js';
+import type { StoreConnection } from './connection.js';
+import { toSnapshot, type TaskDocument } from './documents.js';
+
+/** A change stream over the tasks collection that yields task snapshots. */
+export class TaskCursor {
+  constructor(private readonly stream: ChangeStream<TaskDocument>) {}
+
+  /**
+   * Runs the stream's opening aggregate. Anything committed after this returns is delivered, so
+   * a caller may read current state afterwards without a gap.
+   */
+  async establish(): Promise<TaskSnapshot | null> {
+    return this.toSnapshot(await this.stream.tryNext());
+  }
+
+  /** The next matching task; null when the event carried no document (deleted since). */
+  async next(): Promise<TaskSnapshot | null> {
+    return this.toSnapshot(await this.stream.next());
+  }
+
+  get closed(): boolean {
+    return this.stream.closed;
+  }
+
+  async close(): Promise<void> {
+    await this.stream.close();
+  }
+
+  private toSnapshot(change: ChangeStreamDocument<TaskDocument> | null): TaskSnapshot | null {
+    if (!change || !('fullDocument' in change) || !change.fullDocument) return null;
+    return toSnapshot(change.fullDocument);
+  }
+}
+
+/** Tasks that reached a final state: what waiters listen to. */
+export function watchFinishedTasks(store: StoreConnection): TaskCursor {
+  return watch(store, {
+    operationType: { $in: ['update', 'replace'] },
+    'fullDocument.status': { $in: [...TERMINAL_STATUSES] },
+  });
+}
+
+/** Tasks of `parents` that became pending (new, retried or released): what claimers listen to. */
+export function watchPendingTasks(store: StoreConnection, parents: readonly string[]): TaskCursor {
+  return watch(store, {
+    operationType: { $in: ['insert', 'update', 'replace'] },
+    'fullDocument.parent': { $in: [...parents] },
+    'fullDocument.status': TaskStatus.Pending,
+  });
+}
+
+function watch(store: StoreConnection, match: Document): TaskCursor {
+  const stream = store.tasks.watch<TaskDocument>([{ $match: match }], {
+    fullDocument: 'updateLookup',
+  });
+  return new TaskCursor(stream);
+}
+
+/** The server cannot run change streams at all (a standalone mongod): fall back to polling. */
+export function isChangeStreamUnsupported(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : '';
+  return code === 40573 || /only supported on replica sets/i.test(message);
+}

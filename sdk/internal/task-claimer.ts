@@ -1,0 +1,285 @@
+import { FailureReason, toFailureRecord } from '../errors.js';
+import type { TaskReply, TaskSnapshot } from '../model.js';
+import { reconnectDelayMs, retryDelayMs } from './backoff.js';
+import type { Logger } from './logger.js';
+import {
+  claimNextTask,
+  commitReply,
+  findNextRunAt,
+  isChangeStreamUnsupported,
+  reapExpiredLeases,
+  recordFailure,
+  releaseLease,
+  renewLease,
+  watchPendingTasks,
+  type StoreConnection,
+  type TaskCursor,
+} from './store/index.js';
+import { ClaimedWork, type LeaseCommitter } from './claimed-work.js';
+
+export interface TaskClaimerOptions {
+  /** Parents whose tasks this claimer takes. */
+  parents: readonly string[];
+  /** Most tasks held at once. */
+  concurrency: number;
+  /** Lease length; renewed every third of it while a task is held. */
+  leaseMs: number;
+  /** Retry backoff base, per parent. */
+  backoffMs: (parent: string) => number;
+  /** Handler time limit, per parent; past it the attempt fails with reason `timeout`. */
+  timeoutMs: (parent: string) => number;
+  /** Who holds the leases (host, pid, instance): shown to operators. */
+  owner: string;
+  /** Safety-net period for reaping expired leases and claiming whatever the stream missed. */
+  sweepIntervalMs: number;
+  /** Takes ownership of a claimed task; must end it with complete, fail or release. */
+  execute(work: ClaimedWork): void;
+}
+
+/**
+ * Claims tasks for a set of parents and keeps their leases alive until they are answered.
+ *
+ * A change stream on pending tasks buys latency; correctness rests on the periodic sweep, which
+ * reaps expired leases and claims whatever is ready, so a missed event only costs time.
+ */
+export class TaskClaimer implements LeaseCommitter {
+  private readonly held = new Map<string, ClaimedWork>();
+  private cursor: TaskCursor | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private wakeAt = Infinity;
+  private renewTimer: NodeJS.Timeout | null = null;
+  private pumping = false;
+  private pumpAgain = false;
+  private maybeBacklog = true;
+  private stopped = false;
+  private drained: (() => void) | null = null;
+
+  constructor(
+    private readonly store: StoreConnection,
+    private readonly options: TaskClaimerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get inFlight(): number {
+    return this.held.size;
+  }
+
+  async start(): Promise<void> {
+    await this.openStream();
+    this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
+    this.renewTimer = setInterval(() => void this.renewAll(), Math.max(50, this.options.leaseMs / 3));
+    await this.sweep();
+  }
+
+  /** Stops claiming. Held tasks stay with their executors; see `drain`. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of [this.sweepTimer, this.wakeTimer]) if (timer) clearTimeout(timer);
+    await this.cursor?.close();
+  }
+
+  /**
+   * Stops claiming, waits up to `graceMs` for held tasks to be answered, then gives back every
+   * lease still held without spending the task's attempt. Returns how many were given back.
+   */
+  async drain(graceMs: number): Promise<number> {
+    await this.stop();
+    if (this.held.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+
+    const leftovers = [...this.held.values()];
+    await Promise.all(leftovers.map((work) => work.release()));
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    return leftovers.length;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    if (this.renewTimer) clearInterval(this.renewTimer);
+  }
+
+  // ---- LeaseCommitter: how ClaimedWork writes its outcome ------------------------------------
+
+  async commit(work: ClaimedWork, reply: TaskReply): Promise<boolean> {
+    return this.finish(work, () => commitReply(this.store, work.task.id, work.token, reply));
+  }
+
+  async fail(work: ClaimedWork, error: unknown, reason: FailureReason): Promise<boolean> {
+    const { task } = work;
+    const now = this.store.clock.now();
+    const failure = toFailureRecord(error, reason, task.attempts, now);
+    const retry = failure.retryable && task.attempts < task.maxAttempts;
+    const retryAt = retry
+      ? new Date(now.getTime() + retryDelayMs(this.options.backoffMs(task.parent), task.attempts))
+      : null;
+
+    return this.finish(work, () => recordFailure(this.store, task.id, work.token, failure, retryAt));
+  }
+
+  async release(work: ClaimedWork): Promise<boolean> {
+    return this.finish(work, () => releaseLease(this.store, work.task.id, work.token));
+  }
+
+  private async finish(work: ClaimedWork, write: () => Promise<boolean>): Promise<boolean> {
+    try {
+      const held = await write();
+      if (!held) this.logger.warn({ taskId: work.task.id }, 'lease lost before the outcome');
+      return held;
+    } finally {
+      this.held.delete(work.task.id);
+      if (this.held.size === 0) this.drained?.();
+      if (this.maybeBacklog) void this.pump();
+    }
+  }
+
+  // ---- Claiming ---------------------------------------------------------------------------------
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        await this.claimWhileCapacity();
+      } while (this.pumpAgain && !this.stopped);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'claim failed');
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async claimWhileCapacity(): Promise<void> {
+    const { parents, owner, leaseMs, concurrency } = this.options;
+    while (!this.stopped && this.held.size < concurrency) {
+      const claimed = await claimNextTask(this.store, parents, owner, leaseMs);
+      if (!claimed) {
+        this.maybeBacklog = false;
+        await this.scheduleWake();
+        return;
+      }
+      this.dispatch(claimed.task, claimed.token);
+    }
+    this.maybeBacklog = true;
+  }
+
+  private dispatch(task: TaskSnapshot, token: string): void {
+    const deadline = Date.now() + this.options.timeoutMs(task.parent);
+    const work = new ClaimedWork(task, token, deadline, this);
+    this.held.set(task.id, work);
+    this.logger.debug({ taskId: task.id, parent: task.parent, attempt: task.attempts }, 'task claimed');
+
+    try {
+      this.options.execute(work);
+    } catch (error) {
+      void work.fail(error, FailureReason.Threw);
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.store.clock.refresh();
+      const reaped = await reapExpiredLeases(this.store, this.options.parents);
+      if (reaped > 0) this.logger.info({ reaped }, 'expired leases reaped');
+      this.maybeBacklog = true;
+      await this.pump();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'sweep failed');
+    }
+  }
+
+  /** One timer for the earliest future task, so scheduled work starts on time without polling. */
+  private async scheduleWake(): Promise<void> {
+    const next = await findNextRunAt(this.store, this.options.parents);
+    if (next) this.wakeAtTime(next);
+  }
+
+  private wakeAtTime(runAt: Date): void {
+    const at = runAt.getTime();
+    if (at >= this.wakeAt || this.stopped) return;
+
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    const delay = Math.max(0, at - this.store.clock.now().getTime());
+    this.wakeTimer = setTimeout(() => {
+      this.wakeAt = Infinity;
+      this.maybeBacklog = true;
+      void this.pump();
+    }, delay);
+  }
+
+  // ---- Leases -----------------------------------------------------------------------------------
+
+  private async renewAll(): Promise<void> {
+    const now = Date.now();
+    await Promise.all(
+      [...this.held.values()].map(async (work) => {
+        if (now > work.deadline) return work.timeOut();
+        const held = await renewLease(this.store, work.task.id, work.token, this.options.leaseMs);
+        if (!held) {
+          this.held.delete(work.task.id);
+          this.logger.warn({ taskId: work.task.id }, 'lease lost');
+          work.loseLease();
+        }
+      }),
+    ).catch((error: unknown) => this.logger.warn({ err: error }, 'lease renewal failed'));
+  }
+
+  // ---- Stream -----------------------------------------------------------------------------------
+
+  private async openStream(): Promise<void> {
+    const cursor = watchPendingTasks(this.store, this.options.parents);
+    try {
+      await cursor.establish();
+    } catch (error) {
+      await cursor.close().catch(() => undefined);
+      if (!isChangeStreamUnsupported(error)) throw error;
+      this.logger.warn({ sweepIntervalMs: this.options.sweepIntervalMs }, 'change streams unavailable, polling');
+      return;
+    }
+    this.cursor = cursor;
+    void this.follow(cursor);
+  }
+
+  private async follow(cursor: TaskCursor): Promise<void> {
+    let failuresInARow = 0;
+    while (!this.stopped) {
+      try {
+        const task = await cursor.next();
+        failuresInARow = 0;
+        if (task) this.onPending(task);
+      } catch (error) {
+        if (this.stopped) return;
+        failuresInARow += 1;
+        this.logger.warn({ err: error, failuresInARow }, 'task stream failed, reopening');
+        await cursor.close().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, reconnectDelayMs(failuresInARow)));
+        cursor = watchPendingTasks(this.store, this.options.parents);
+        this.cursor = cursor;
+        // Whatever became ready while the stream was down is claimed by this catch-up sweep.
+        await this.sweep();
+      }
+    }
+  }
+
+  private onPending(task: TaskSnapshot): void {
+    if (task.runAt.getTime() > this.store.clock.now().getTime()) {
+      this.wakeAtTime(task.runAt);
+      return;
+    }
+    this.maybeBacklog = true;
+    if (this.held.size < this.options.concurrency) void this.pump();
+  }
+}

@@ -1,0 +1,170 @@
+import { ErrorCode, TumnusError } from './errors.js';
+import {
+  assertKnownKeys,
+  assertParentName,
+  assertPlainObject,
+  optionalBoolean,
+  optionalPositiveInteger,
+} from './internal/validate.js';
+import type { Logger } from './internal/logger.js';
+
+/** Longest time any duration option may take: about 24.8 days, the limit of a Node timer. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
+
+// ---- new Tumnus(options) ------------------------------------------------------------------------
+
+export interface TumnusOptions {
+  /** MongoDB connection string; a replica set (or sharded cluster) for change streams. */
+  uri: string;
+  /** Database name. @default the URI's path, else `'tumnus'` */
+  dbName?: string;
+  /** A pino logger to write Tumnus' logs to. @default warnings and errors on stderr */
+  logger?: Logger;
+  /** How long to look for a usable server before failing an operation. @default 10000 */
+  serverSelectionTimeoutMs?: number;
+  /** Shown in MongoDB's logs and `currentOp`. @default 'tumnus' */
+  appName?: string;
+}
+
+export const TUMNUS_DEFAULTS = Object.freeze({ serverSelectionTimeoutMs: 10_000 });
+
+export function parseTumnusOptions(input: unknown): TumnusOptions {
+  const options = typeof input === 'string' ? { uri: input } : input;
+  assertPlainObject(options, 'options');
+  assertKnownKeys(options, ['uri', 'dbName', 'logger', 'serverSelectionTimeoutMs', 'appName'], 'options');
+
+  const { uri, dbName } = options as TumnusOptions;
+  if (typeof uri !== 'string' || !/^mongodb(\+srv)?:\/\//.test(uri)) {
+    throw new TumnusError(
+      ErrorCode.InvalidUri,
+      'options.uri must be a MongoDB connection string (mongodb:// or mongodb+srv://)',
+    );
+  }
+  if (dbName !== undefined && (typeof dbName !== 'string' || !/^[A-Za-z0-9_-]{1,63}$/.test(dbName))) {
+    throw new TumnusError(ErrorCode.InvalidArgument, 'options.dbName must be 1-63 of A-Z a-z 0-9 _ -');
+  }
+  optionalPositiveInteger(
+    (options as TumnusOptions).serverSelectionTimeoutMs,
+    'options.serverSelectionTimeoutMs',
+    MAX_DURATION_MS,
+  );
+  return options as TumnusOptions;
+}
+
+// ---- taskParent.create(options) -----------------------------------------------------------------
+
+export interface TaskParentOptions {
+  /** The parent's name: a letter, then up to 63 letters, digits, `_` or `-`. */
+  name: string;
+  /** Claims per task before it ends `dead`. @default 3 */
+  maxAttempts?: number;
+  /** Lease length; a holder renews it every third of this while alive. @default 30000 */
+  leaseMs?: number;
+  /** Time a handler or responder has to answer one attempt. @default 300000 */
+  timeoutMs?: number;
+  /** Retry backoff base: attempt n waits about backoffMs·2^(n-1). @default 1000 */
+  backoffMs?: number;
+}
+
+export const PARENT_DEFAULTS = Object.freeze({
+  maxAttempts: 3,
+  leaseMs: 30_000,
+  timeoutMs: 300_000,
+  backoffMs: 1_000,
+});
+
+export type ParentPolicyInput = Partial<Omit<TaskParentOptions, 'name'>>;
+
+export function parseParentOptions(input: unknown): { name: string; policy: ParentPolicyInput } {
+  assertPlainObject(input, 'options');
+  assertKnownKeys(input, ['name', ...Object.keys(PARENT_DEFAULTS)], 'options');
+  const options = input as TaskParentOptions;
+  assertParentName(options.name, 'options.name');
+
+  const policy: ParentPolicyInput = {};
+  const maxAttempts = optionalPositiveInteger(options.maxAttempts, 'options.maxAttempts', 1_000);
+  const leaseMs = optionalPositiveInteger(options.leaseMs, 'options.leaseMs', MAX_DURATION_MS);
+  const timeoutMs = optionalPositiveInteger(options.timeoutMs, 'options.timeoutMs', MAX_DURATION_MS);
+  const backoffMs = optionalPositiveInteger(options.backoffMs, 'options.backoffMs', MAX_DURATION_MS);
+  if (maxAttempts !== undefined) policy.maxAttempts = maxAttempts;
+  if (leaseMs !== undefined) policy.leaseMs = leaseMs;
+  if (timeoutMs !== undefined) policy.timeoutMs = timeoutMs;
+  if (backoffMs !== undefined) policy.backoffMs = backoffMs;
+  return { name: options.name, policy };
+}
+
+// ---- task.send(payload, options) ----------------------------------------------------------------
+
+export interface WaitForResultOptions {
+  /** Give up waiting after this long with `WAIT_TIMEOUT`; the task keeps running. @default no limit */
+  timeoutMs?: number;
+  /** Stop waiting when this aborts; the task keeps running. */
+  signal?: AbortSignal;
+}
+
+export interface SendOptions extends WaitForResultOptions {
+  /** Resolve with the task's result instead of a handle. @default false */
+  waitForComplete?: boolean;
+  /** Claims before the task ends `dead`. @default the parent's `maxAttempts` */
+  maxAttempts?: number;
+}
+
+export interface ParsedSendOptions {
+  waitForComplete: boolean;
+  maxAttempts: number | undefined;
+  wait: WaitForResultOptions;
+}
+
+export function parseSendOptions(input: unknown): ParsedSendOptions {
+  if (input === undefined) return { waitForComplete: false, maxAttempts: undefined, wait: {} };
+  assertPlainObject(input, 'options');
+  assertKnownKeys(input, ['waitForComplete', 'maxAttempts', 'timeoutMs', 'signal'], 'options');
+  const options = input as SendOptions;
+
+  return {
+    waitForComplete: optionalBoolean(options.waitForComplete, 'options.waitForComplete') ?? false,
+    maxAttempts: optionalPositiveInteger(options.maxAttempts, 'options.maxAttempts', 1_000),
+    wait: parseWaitOptions({ timeoutMs: options.timeoutMs, signal: options.signal }, 'options'),
+  };
+}
+
+export function parseWaitOptions(input: unknown, what: string): WaitForResultOptions {
+  assertPlainObject(input, what);
+  const { timeoutMs, signal } = input as WaitForResultOptions;
+  const parsed: WaitForResultOptions = {};
+  const timeout = optionalPositiveInteger(timeoutMs, `${what}.timeoutMs`, MAX_DURATION_MS);
+  if (timeout !== undefined) parsed.timeoutMs = timeout;
+  if (signal !== undefined) {
+    if (!(signal instanceof AbortSignal)) {
+      throw new TumnusError(ErrorCode.InvalidArgument, `${what}.signal must be an AbortSignal`);
+    }
+    parsed.signal = signal;
+  }
+  return parsed;
+}
+
+// ---- tasks.parent(name).on('created', fn, options) ----------------------------------------------
+
+export interface ResponderOptions {
+  /** Most tasks this responder holds at once (claimed, not yet answered). @default 10 */
+  concurrency?: number;
+  /** Safety-net period for claiming what the change stream missed. @default 1000 */
+  sweepIntervalMs?: number;
+}
+
+export const RESPONDER_DEFAULTS = Object.freeze({ concurrency: 10, sweepIntervalMs: 1_000 });
+
+export function parseResponderOptions(input: unknown): Required<ResponderOptions> {
+  if (input === undefined) return { ...RESPONDER_DEFAULTS };
+  assertPlainObject(input, 'options');
+  assertKnownKeys(input, Object.keys(RESPONDER_DEFAULTS), 'options');
+  const options = input as ResponderOptions;
+  return {
+    concurrency:
+      optionalPositiveInteger(options.concurrency, 'options.concurrency', 10_000) ??
+      RESPONDER_DEFAULTS.concurrency,
+    sweepIntervalMs:
+      optionalPositiveInteger(options.sweepIntervalMs, 'options.sweepIntervalMs', MAX_DURATION_MS) ??
+      RESPONDER_DEFAULTS.sweepIntervalMs,
+  };
+}

@@ -1,0 +1,39 @@
+import type { ClientCore } from './internal/client-core.js';
+import type { TaskResult, TaskSnapshot } from './model.js';
+import { findTask } from './internal/store/index.js';
+import { ErrorCode, TumnusError } from './errors.js';
+import { toTaskResult } from './task-result.js';
+import { parseWaitOptions, type WaitForResultOptions } from './options.js';
+
+/**
+ * A sent task, by id. Any process can make one (`tasks.handle(id)`) and wait for its result.
+ */
+export class TaskHandle<R = unknown> {
+  constructor(
+    readonly id: string,
+    readonly parent: string | undefined,
+    private readonly core: ClientCore,
+  ) {}
+
+  /**
+   * Resolves with the committed outcome, whether the task finished long ago or finishes later.
+   * Rejects only for Tumnus' own errors: connection, unknown task, or `timeoutMs` passing
+   * (`WAIT_TIMEOUT`; the task keeps running).
+   */
+  async result(options: WaitForResultOptions = {}): Promise<TaskResult<R>> {
+    const parsed = parseWaitOptions(options, 'options');
+    const task = await this.core.completions.wait(this.id, parsed);
+    return toTaskResult<R>(task);
+  }
+
+  /** The task as stored right now. */
+  async get(): Promise<TaskSnapshot> {
+    const task = await findTask(await this.core.connection(), this.id);
+    if (!task) {
+      throw new TumnusError(ErrorCode.TaskNotFound, `task ${this.id} does not exist`, {
+        taskId: this.id,
+      });
+    }
+    return task;
+  }
+}

@@ -1,0 +1,133 @@
+import { ErrorCode, TumnusError } from './errors.js';
+import type { ClaimedWork } from './internal/claimed-work.js';
+import type { ClientCore } from './internal/client-core.js';
+import { defaultClient } from './internal/default-client.js';
+import { assertStorable } from './internal/storable.js';
+import { insertTask } from './internal/store/index.js';
+import { assertParentName, assertPlainObject, assertKnownKeys } from './internal/validate.js';
+import { ResultStatus, type TaskReply, type TaskResult } from './model.js';
+import { parseSendOptions, type SendOptions } from './options.js';
+import { TaskHandle } from './task-handle.js';
+
+/** `send(payload, { waitForComplete: true })`: resolves with the result, not a handle. */
+export type WaitingSendOptions = SendOptions & { waitForComplete: true };
+
+const receivedWork = new WeakMap<Task<unknown, unknown>, ClaimedWork>();
+
+/**
+ * A task of a parent. Senders create one with `new Task('SendEmail')` and `send` a payload;
+ * responders receive one per delivery and `send` their reply (`{ status, payload }`).
+ *
+ * `new Task(...)` on the `Task` returned by `new Tumnus(uri)` uses that client. A bare
+ * `import { Task } from 'tumnus'` uses the most recently created, still open client.
+ */
+export class Task<P = unknown, R = unknown> {
+  readonly parent: string;
+  /** Set once the task is sent, or on a task delivered to a responder. */
+  id: string | undefined;
+  /** The sent payload; on a delivered task, what the sender sent. */
+  payload: P | undefined;
+  /** On a delivered task: which claim this is, from 1. */
+  attempt: number | undefined;
+
+  constructor(parent: string) {
+    assertParentName(parent, 'parent');
+    this.parent = parent;
+  }
+
+  /** The client this task talks through; overridden by the `Task` a `Tumnus` client returns. */
+  protected client(): ClientCore {
+    return defaultClient();
+  }
+
+  /** On a task delivered to a responder: commits the reply. Nothing else can be sent after it. */
+  send(reply: TaskReply<R>): Promise<void>;
+  /** Writes the task and waits for its outcome (`failed` resolves too; Tumnus' own errors reject). */
+  send(payload: P, options: WaitingSendOptions): Promise<TaskResult<R>>;
+  /** Writes the task; the handle's `result()` waits for the outcome later. */
+  send(payload: P, options?: SendOptions): Promise<TaskHandle<R>>;
+  async send(
+    payloadOrReply: P | TaskReply<R>,
+    options?: SendOptions,
+  ): Promise<void | TaskResult<R> | TaskHandle<R>> {
+    const work = receivedWork.get(this as Task<unknown, unknown>);
+    if (work) return this.reply(work, payloadOrReply as TaskReply<R>, options);
+    return this.create(payloadOrReply as P, options);
+  }
+
+  private async create(payload: P, input: SendOptions | undefined) {
+    if (this.id !== undefined) {
+      throw new TumnusError(ErrorCode.TaskStateInvalid, `task ${this.id} was already sent`, {
+        taskId: this.id,
+      });
+    }
+    const options = parseSendOptions(input);
+    assertStorable(payload, 'payload');
+
+    const core = this.client();
+    const parent = await core.requireParent(this.parent);
+    const stored = await insertTask(await core.connection(), {
+      parent: this.parent,
+      payload,
+      runAt: null,
+      maxAttempts: options.maxAttempts ?? parent.maxAttempts,
+    });
+    this.id = stored.id;
+    this.payload = payload;
+
+    const handle = new TaskHandle<R>(stored.id, this.parent, core);
+    return options.waitForComplete ? handle.result(options.wait) : handle;
+  }
+
+  private async reply(work: ClaimedWork, reply: TaskReply<R>, options: unknown): Promise<void> {
+    if (options !== undefined) {
+      throw new TumnusError(ErrorCode.InvalidArgument, 'a reply takes no options');
+    }
+    assertPlainObject(reply, 'reply');
+    assertKnownKeys(reply, ['status', 'payload'], 'reply');
+    if (reply.status !== ResultStatus.Success && reply.status !== ResultStatus.Failed) {
+      throw new TumnusError(ErrorCode.InvalidArgument, "reply.status must be 'success' or 'failed'");
+    }
+    assertStorable(reply.payload, 'reply.payload');
+
+    if (work.isSettled) {
+      throw new TumnusError(
+        ErrorCode.TaskStateInvalid,
+        `task ${work.task.id} was already answered, timed out or handed to another responder`,
+        { taskId: work.task.id },
+      );
+    }
+    const committed = await work.complete({ status: reply.status, payload: reply.payload });
+    if (!committed) {
+      throw new TumnusError(
+        ErrorCode.LeaseLost,
+        `the lease on task ${work.task.id} was lost before the reply; the reply was discarded`,
+        { taskId: work.task.id },
+      );
+    }
+  }
+}
+
+/** Wraps a claimed task for a responder: same class, `send` replies. */
+export function deliveredTask<P, R>(work: ClaimedWork): Task<P, R> {
+  const task = Object.create(Task.prototype) as Task<P, R>;
+  Object.assign(task, {
+    parent: work.task.parent,
+    id: work.task.id,
+    payload: work.task.payload as P,
+    attempt: work.task.attempts,
+  });
+  receivedWork.set(task as Task<unknown, unknown>, work);
+  return task;
+}
+
+/** The `Task` class a `Tumnus` client hands out, bound to that client. */
+export type BoundTaskClass = new <P = unknown, R = unknown>(parent: string) => Task<P, R>;
+
+export function bindTaskClass(core: ClientCore): BoundTaskClass {
+  return class BoundTask<P, R> extends Task<P, R> {
+    protected override client(): ClientCore {
+      return core;
+    }
+  };
+}

@@ -1,0 +1,48 @@
+import { ClientCore } from './internal/client-core.js';
+import { registerClient, unregisterClient } from './internal/default-client.js';
+import { createDefaultLogger } from './internal/logger.js';
+import { parseTumnusOptions, TUMNUS_DEFAULTS, type TumnusOptions } from './options.js';
+import { bindTaskClass, type BoundTaskClass } from './task.js';
+import { TaskParents } from './task-parents.js';
+import { Tasks } from './tasks.js';
+
+/**
+ * A Tumnus client. Nothing connects until the first operation.
+ *
+ * ```ts
+ * const { taskParent, tasks, Task, close } = new Tumnus(process.env.MONGO_URI);
+ * ```
+ * Every member is an own property, so destructuring works; `close` ends streams, responders and
+ * the connection.
+ */
+export class Tumnus {
+  readonly taskParent: TaskParents;
+  readonly tasks: Tasks;
+  /** `Task` bound to this client: `new Task('SendEmail').send(payload)`. */
+  readonly Task: BoundTaskClass;
+  readonly close: () => Promise<void>;
+
+  constructor(uriOrOptions: string | TumnusOptions) {
+    const options = parseTumnusOptions(uriOrOptions);
+    const logger = options.logger ?? createDefaultLogger();
+    const core = new ClientCore(
+      {
+        uri: options.uri,
+        ...(options.dbName ? { dbName: options.dbName } : {}),
+        ...(options.appName ? { appName: options.appName } : {}),
+        serverSelectionTimeoutMs:
+          options.serverSelectionTimeoutMs ?? TUMNUS_DEFAULTS.serverSelectionTimeoutMs,
+      },
+      logger,
+    );
+    registerClient(core);
+
+    this.taskParent = new TaskParents(core);
+    this.tasks = new Tasks(core);
+    this.Task = bindTaskClass(core);
+    this.close = async () => {
+      unregisterClient(core);
+      await core.close();
+    };
+  }
+}
