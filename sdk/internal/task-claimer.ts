@@ -266,11 +266,24 @@ export class TaskClaimer implements LeaseCommitter {
         this.logger.warn({ err: error, failuresInARow }, 'task stream failed, reopening');
         await cursor.close().catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, reconnectDelayMs(failuresInARow)));
-        cursor = watchPendingTasks(this.store, this.options.parents);
-        this.cursor = cursor;
-        // Whatever became ready while the stream was down is claimed by this catch-up sweep.
-        await this.sweep();
+        cursor = await this.reopen(cursor);
       }
+    }
+  }
+
+  /** A fresh stream, then a catch-up sweep for whatever became ready while it was down. */
+  private async reopen(previous: TaskCursor): Promise<TaskCursor> {
+    const cursor = watchPendingTasks(this.store, this.options.parents);
+    try {
+      const first = await cursor.establish();
+      this.cursor = cursor;
+      if (first) this.onPending(first);
+      await this.sweep();
+      return cursor;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'task stream reopen failed');
+      await cursor.close().catch(() => undefined);
+      return previous;
     }
   }
 
