@@ -1,0 +1,283 @@
+/**
+ * The `SendEmail` handler: delivers a task's payload as a real email through SMTP (nodemailer).
+ *
+ * Payload: `{ to, subject?, body?, text?, from? }` — `to` is one address or a list, `body` is
+ * HTML, `text` the plain-text part. Result: `{ messageId, accepted, rejected, response }`.
+ *
+ * SMTP settings come from the runtime config's `smtp` section when the runtime hands it over as
+ * `ctx.config.smtp`, otherwise from the environment the runtime sets for its worker threads:
+ * `TUMNUS_SMTP_URL` (`smtp://[user:pass@]host:port`, or `smtps://` for implicit TLS) and
+ * `TUMNUS_SMTP_FROM` (the default sender).
+ *
+ * A failed delivery throws, so the attempt fails and is retried with backoff; permanent
+ * rejections (SMTP 5xx, a bad payload, missing settings) are thrown with `retryable: false`.
+ * The error's `code` is the most specific one known (`ECONNREFUSED` rather than nodemailer's
+ * generic `ESOCKET`) because it reaches the sender in the failed result's payload.
+ */
+import nodemailer from 'nodemailer';
+import type { SMTPTransportOptions } from 'nodemailer';
+
+/** The retry policy the runtime applies to this parent's tasks. */
+export const options = Object.freeze({
+  maxAttempts: 3,
+  backoffMs: 1_000,
+  // Above the SMTP timeouts below, so a hung server fails the attempt through them first.
+  timeoutMs: 30_000,
+});
+
+// A dead or silent server must fail the attempt in seconds, not nodemailer's default minutes.
+const SMTP_TIMEOUTS = Object.freeze({
+  connectionTimeout: 5_000,
+  greetingTimeout: 5_000,
+  socketTimeout: 20_000,
+});
+
+const DEFAULT_FROM = 'Tumnus <tumnus@localhost>';
+const PAYLOAD_KEYS: readonly string[] = ['to', 'subject', 'body', 'text', 'from'];
+// Deliberately loose: the SMTP server is the authority on addresses; this only catches input
+// that cannot be an address at all, or that would smuggle extra header lines.
+const ADDRESS_PATTERN = /^[^\s@<>,;]+@[^\s@<>,;]+$/;
+
+export interface SendEmailPayload {
+  to: string | string[];
+  subject?: string;
+  /** HTML body. */
+  body?: string;
+  /** Plain-text body. */
+  text?: string;
+  from?: string;
+}
+
+export interface SendEmailResult {
+  messageId: string;
+  accepted: string[];
+  rejected: string[];
+  response: string;
+}
+
+/** The runtime config's `smtp` section, as the handler may receive it on `ctx.config`. */
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  auth?: { user: string; pass: string };
+  from?: string;
+}
+
+type LogFields = Record<string, unknown>;
+
+/** What this handler uses of the runtime's task and context. */
+export interface SendEmailTask {
+  id: string;
+  payload: unknown;
+  attempt: number;
+}
+
+export interface SendEmailContext {
+  log: { debug(message: string, fields?: LogFields): void };
+  signal?: AbortSignal;
+  config?: { smtp?: SmtpSettings };
+}
+
+/** Raised by this handler; `code` and `retryable` travel into the task's failure record. */
+export class SendEmailError extends Error {
+  override name = 'SendEmailError';
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly responseCode: number | undefined;
+
+  constructor(
+    code: string,
+    message: string,
+    details: { retryable: boolean; responseCode?: number; cause?: unknown },
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.retryable = details.retryable;
+    this.responseCode = details.responseCode;
+  }
+}
+
+export default async function sendEmail(
+  task: SendEmailTask,
+  ctx: SendEmailContext,
+): Promise<SendEmailResult> {
+  const payload = parsePayload(task.payload);
+  const smtp = resolveSmtpSettings(ctx.config?.smtp, process.env);
+  ctx.log.debug('email sending', {
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    recipients: [payload.to].flat().length,
+  });
+
+  const transport = nodemailer.createTransport(transportOptions(smtp));
+  try {
+    const info = await transport.sendMail({
+      from: payload.from ?? smtp.from ?? DEFAULT_FROM,
+      to: payload.to,
+      subject: payload.subject,
+      html: payload.body,
+      text: payload.text,
+      signal: ctx.signal,
+    });
+    ctx.log.debug('email sent', { messageId: info.messageId, rejected: info.rejected.length });
+    return {
+      messageId: info.messageId,
+      accepted: info.accepted.map(String),
+      rejected: info.rejected.map(String),
+      response: info.response,
+    };
+  } catch (error) {
+    throw toSendEmailError(error, smtp);
+  } finally {
+    transport.close();
+  }
+}
+
+function transportOptions(smtp: SmtpSettings): SMTPTransportOptions {
+  return {
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    ...(smtp.auth ? { auth: { user: smtp.auth.user, pass: smtp.auth.pass } } : {}),
+    ...SMTP_TIMEOUTS,
+    // The payload comes from whoever may send tasks: never let it read files or fetch URLs.
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+}
+
+// ---- payload ------------------------------------------------------------------------------------
+
+export function parsePayload(input: unknown): SendEmailPayload {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw invalidPayload('payload must be an object like { to, subject, body }');
+  }
+  const payload = input as Record<string, unknown>;
+  const unknownKey = Object.keys(payload).find((key) => !PAYLOAD_KEYS.includes(key));
+  if (unknownKey !== undefined) {
+    throw invalidPayload(`payload.${unknownKey} is not a field; use ${PAYLOAD_KEYS.join(', ')}`);
+  }
+
+  const to = parseRecipients(payload.to);
+  const subject = optionalString(payload.subject, 'payload.subject');
+  const body = optionalString(payload.body, 'payload.body');
+  const text = optionalString(payload.text, 'payload.text');
+  const from = optionalString(payload.from, 'payload.from');
+  if (from !== undefined && !isAddressOrNamedAddress(from)) {
+    throw invalidPayload('payload.from must be an address like a@b.c or "Name <a@b.c>"');
+  }
+  if (subject !== undefined && /[\r\n]/.test(subject)) {
+    throw invalidPayload('payload.subject must be a single line');
+  }
+  return { to, subject, body, text, from };
+}
+
+function parseRecipients(to: unknown): string | string[] {
+  if (to === undefined || to === null || to === '') {
+    throw invalidPayload('payload.to is required: an address or a list of addresses');
+  }
+  const list = Array.isArray(to) ? to : [to];
+  if (list.length === 0) throw invalidPayload('payload.to must list at least one address');
+  list.forEach((address, index) => {
+    if (typeof address !== 'string' || !isAddressOrNamedAddress(address)) {
+      const where = Array.isArray(to) ? `payload.to[${index}]` : 'payload.to';
+      throw invalidPayload(`${where} must be an address like a@b.c or "Name <a@b.c>"`);
+    }
+  });
+  return to as string | string[];
+}
+
+function isAddressOrNamedAddress(value: string): boolean {
+  const named = /^[^<>\r\n]*<([^<>]+)>$/.exec(value.trim());
+  return ADDRESS_PATTERN.test(named ? (named[1] ?? '') : value.trim());
+}
+
+function optionalString(value: unknown, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw invalidPayload(`${field} must be a string`);
+  return value;
+}
+
+function invalidPayload(message: string): SendEmailError {
+  return new SendEmailError('EMAIL_PAYLOAD_INVALID', message, { retryable: false });
+}
+
+// ---- SMTP settings ------------------------------------------------------------------------------
+
+/** `ctx.config.smtp` when the runtime passes it, else `TUMNUS_SMTP_URL` / `TUMNUS_SMTP_FROM`. */
+export function resolveSmtpSettings(
+  fromConfig: SmtpSettings | undefined,
+  env: NodeJS.ProcessEnv,
+): SmtpSettings {
+  if (fromConfig) return fromConfig;
+
+  const url = env.TUMNUS_SMTP_URL;
+  if (!url) {
+    throw notConfigured(
+      'no SMTP server configured: set smtp in tumnus.config.ts or TUMNUS_SMTP_URL',
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    // The URL may hold a password: name the variable, never echo its value.
+    throw notConfigured('TUMNUS_SMTP_URL is not a valid URL', error);
+  }
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') {
+    throw notConfigured('TUMNUS_SMTP_URL must start with smtp:// or smtps://');
+  }
+
+  const secure = parsed.protocol === 'smtps:';
+  const user = decodeURIComponent(parsed.username);
+  return {
+    // URL keeps IPv6 hosts in brackets; sockets want them bare.
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: parsed.port ? Number(parsed.port) : secure ? 465 : 587,
+    secure,
+    ...(user ? { auth: { user, pass: decodeURIComponent(parsed.password) } } : {}),
+    ...(env.TUMNUS_SMTP_FROM ? { from: env.TUMNUS_SMTP_FROM } : {}),
+  };
+}
+
+function notConfigured(message: string, cause?: unknown): SendEmailError {
+  return new SendEmailError('SMTP_NOT_CONFIGURED', message, { retryable: false, cause });
+}
+
+// ---- errors -------------------------------------------------------------------------------------
+
+interface NodemailerFailure {
+  message?: string;
+  code?: string;
+  originalCode?: string;
+  responseCode?: number;
+  permanent?: boolean;
+}
+
+/**
+ * Keeps what the sender needs to know: the most specific code, the server's words, and whether
+ * trying again can help. Connection problems (refused, reset, timed out) are retryable; a 5xx
+ * reply, bad credentials or a bad envelope will be refused again.
+ */
+export function toSendEmailError(error: unknown, smtp: SmtpSettings): SendEmailError {
+  const failure = (typeof error === 'object' && error !== null ? error : {}) as NodemailerFailure;
+  const code = failure.originalCode ?? failure.code ?? 'EMAIL_SEND_FAILED';
+  const message = failure.message ?? String(error);
+  const { responseCode } = failure;
+
+  const permanent =
+    failure.permanent ??
+    (responseCode !== undefined ? responseCode >= 500 && responseCode !== 503 : undefined);
+  const retryable = permanent === undefined ? !NEVER_RETRY_CODES.has(code) : !permanent;
+
+  return new SendEmailError(code, `SMTP ${smtp.host}:${smtp.port}: ${message}`, {
+    retryable,
+    ...(responseCode !== undefined ? { responseCode } : {}),
+    cause: error,
+  });
+}
+
+// Failures without an SMTP reply that no retry can fix.
+const NEVER_RETRY_CODES: ReadonlySet<string> = new Set(['EENVELOPE', 'ECONFIG', 'ENOAUTH']);
