@@ -31,7 +31,11 @@ export const TUMNUS_DEFAULTS = Object.freeze({ serverSelectionTimeoutMs: 10_000 
 export function parseTumnusOptions(input: unknown): TumnusOptions {
   const options = typeof input === 'string' ? { uri: input } : input;
   assertPlainObject(options, 'options');
-  assertKnownKeys(options, ['uri', 'dbName', 'logger', 'serverSelectionTimeoutMs', 'appName'], 'options');
+  assertKnownKeys(
+    options,
+    ['uri', 'dbName', 'logger', 'serverSelectionTimeoutMs', 'appName'],
+    'options',
+  );
 
   const { uri, dbName } = options as TumnusOptions;
   if (typeof uri !== 'string' || !/^mongodb(\+srv)?:\/\//.test(uri)) {
@@ -40,8 +44,14 @@ export function parseTumnusOptions(input: unknown): TumnusOptions {
       'options.uri must be a MongoDB connection string (mongodb:// or mongodb+srv://)',
     );
   }
-  if (dbName !== undefined && (typeof dbName !== 'string' || !/^[A-Za-z0-9_-]{1,63}$/.test(dbName))) {
-    throw new TumnusError(ErrorCode.InvalidArgument, 'options.dbName must be 1-63 of A-Z a-z 0-9 _ -');
+  if (
+    dbName !== undefined &&
+    (typeof dbName !== 'string' || !/^[A-Za-z0-9_-]{1,63}$/.test(dbName))
+  ) {
+    throw new TumnusError(
+      ErrorCode.InvalidArgument,
+      'options.dbName must be 1-63 of A-Z a-z 0-9 _ -',
+    );
   }
   optionalPositiveInteger(
     (options as TumnusOptions).serverSelectionTimeoutMs,
@@ -84,8 +94,16 @@ export function parseParentOptions(input: unknown): { name: string; policy: Pare
   const policy: ParentPolicyInput = {};
   const maxAttempts = optionalPositiveInteger(options.maxAttempts, 'options.maxAttempts', 1_000);
   const leaseMs = optionalPositiveInteger(options.leaseMs, 'options.leaseMs', MAX_DURATION_MS);
-  const timeoutMs = optionalPositiveInteger(options.timeoutMs, 'options.timeoutMs', MAX_DURATION_MS);
-  const backoffMs = optionalPositiveInteger(options.backoffMs, 'options.backoffMs', MAX_DURATION_MS);
+  const timeoutMs = optionalPositiveInteger(
+    options.timeoutMs,
+    'options.timeoutMs',
+    MAX_DURATION_MS,
+  );
+  const backoffMs = optionalPositiveInteger(
+    options.backoffMs,
+    'options.backoffMs',
+    MAX_DURATION_MS,
+  );
   if (maxAttempts !== undefined) policy.maxAttempts = maxAttempts;
   if (leaseMs !== undefined) policy.leaseMs = leaseMs;
   if (timeoutMs !== undefined) policy.timeoutMs = timeoutMs;
@@ -107,25 +125,100 @@ export interface SendOptions extends WaitForResultOptions {
   waitForComplete?: boolean;
   /** Claims before the task ends `dead`. @default the parent's `maxAttempts` */
   maxAttempts?: number;
+  /**
+   * When the task may start, judged by the database's clock. A past time runs promptly.
+   * @default now
+   */
+  runAt?: Date;
+  /** Start this many milliseconds from now (instead of `runAt`). @default 0 */
+  delay?: number;
+  /**
+   * At most one task per parent and key: a repeated send (a retry after a lost reply, or a
+   * concurrent duplicate) returns the first task and, when waiting, its result.
+   */
+  idempotencyKey?: string;
 }
 
 export interface ParsedSendOptions {
   waitForComplete: boolean;
   maxAttempts: number | undefined;
+  runAt: Date | null;
+  delayMs: number;
+  idempotencyKey: string | undefined;
   wait: WaitForResultOptions;
 }
 
+/** Latest accepted `runAt`: further out is almost certainly a unit mistake (seconds vs ms). */
+const MAX_SCHEDULE_AHEAD_MS = 5 * 366 * 24 * 60 * 60 * 1000;
+const SEND_KEYS = [
+  'waitForComplete',
+  'maxAttempts',
+  'timeoutMs',
+  'signal',
+  'runAt',
+  'delay',
+  'idempotencyKey',
+];
+
 export function parseSendOptions(input: unknown): ParsedSendOptions {
-  if (input === undefined) return { waitForComplete: false, maxAttempts: undefined, wait: {} };
+  if (input === undefined) {
+    return {
+      waitForComplete: false,
+      maxAttempts: undefined,
+      runAt: null,
+      delayMs: 0,
+      idempotencyKey: undefined,
+      wait: {},
+    };
+  }
   assertPlainObject(input, 'options');
-  assertKnownKeys(input, ['waitForComplete', 'maxAttempts', 'timeoutMs', 'signal'], 'options');
+  assertKnownKeys(input, SEND_KEYS, 'options');
   const options = input as SendOptions;
 
   return {
     waitForComplete: optionalBoolean(options.waitForComplete, 'options.waitForComplete') ?? false,
     maxAttempts: optionalPositiveInteger(options.maxAttempts, 'options.maxAttempts', 1_000),
+    runAt: parseRunAt(options.runAt, options.delay),
+    delayMs: parseDelay(options.delay),
+    idempotencyKey: parseIdempotencyKey(options.idempotencyKey),
     wait: parseWaitOptions({ timeoutMs: options.timeoutMs, signal: options.signal }, 'options'),
   };
+}
+
+function parseRunAt(runAt: unknown, delay: unknown): Date | null {
+  if (runAt === undefined) return null;
+  if (delay !== undefined) {
+    throw new TumnusError(
+      ErrorCode.InvalidArgument,
+      'options.runAt and options.delay exclude each other',
+    );
+  }
+  if (!(runAt instanceof Date) || Number.isNaN(runAt.getTime())) {
+    throw new TumnusError(ErrorCode.InvalidArgument, 'options.runAt must be a valid Date');
+  }
+  if (runAt.getTime() < 0) {
+    throw new TumnusError(ErrorCode.InvalidArgument, 'options.runAt must not be before 1970');
+  }
+  if (runAt.getTime() > Date.now() + MAX_SCHEDULE_AHEAD_MS) {
+    throw new TumnusError(ErrorCode.InvalidArgument, 'options.runAt is more than 5 years ahead');
+  }
+  return runAt;
+}
+
+function parseDelay(delay: unknown): number {
+  if (delay === undefined || delay === 0) return 0;
+  return optionalPositiveInteger(delay, 'options.delay', MAX_SCHEDULE_AHEAD_MS) ?? 0;
+}
+
+function parseIdempotencyKey(key: unknown): string | undefined {
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || key.length === 0 || key.length > 256) {
+    throw new TumnusError(
+      ErrorCode.InvalidArgument,
+      'options.idempotencyKey must be a string of 1-256 characters',
+    );
+  }
+  return key;
 }
 
 export function parseWaitOptions(input: unknown, what: string): WaitForResultOptions {
@@ -164,7 +257,10 @@ export function parseResponderOptions(input: unknown): Required<ResponderOptions
       optionalPositiveInteger(options.concurrency, 'options.concurrency', 10_000) ??
       RESPONDER_DEFAULTS.concurrency,
     sweepIntervalMs:
-      optionalPositiveInteger(options.sweepIntervalMs, 'options.sweepIntervalMs', MAX_DURATION_MS) ??
-      RESPONDER_DEFAULTS.sweepIntervalMs,
+      optionalPositiveInteger(
+        options.sweepIntervalMs,
+        'options.sweepIntervalMs',
+        MAX_DURATION_MS,
+      ) ?? RESPONDER_DEFAULTS.sweepIntervalMs,
   };
 }

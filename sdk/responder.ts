@@ -36,7 +36,9 @@ export class Responder {
   ) {
     this.ready = this.start();
     // A failed start is reported here; callers may also await `ready` to handle it themselves.
-    this.ready.catch((error: unknown) => this.logger.error({ err: error }, 'responder failed to start'));
+    this.ready.catch((error: unknown) =>
+      this.logger.error({ err: error }, 'responder failed to start'),
+    );
   }
 
   /** Stops claiming and gives back tasks not yet answered (without spending their attempt). */
@@ -83,7 +85,9 @@ export class Responder {
           await work.fail(error, FailureReason.Threw);
         },
       )
-      .catch((error: unknown) => this.logger.warn({ err: error, taskId: work.task.id }, 'reply failed'));
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, taskId: work.task.id }, 'reply failed'),
+      );
   }
 }
 

@@ -66,11 +66,13 @@ export class Task<P = unknown, R = unknown> {
 
     const core = this.client();
     const parent = await core.requireParent(this.parent);
-    const stored = await insertTask(await core.connection(), {
+    const { task: stored } = await insertTask(await core.connection(), {
       parent: this.parent,
       payload,
-      runAt: null,
+      runAt: options.runAt,
+      delayMs: options.delayMs,
       maxAttempts: options.maxAttempts ?? parent.maxAttempts,
+      ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
     });
     this.id = stored.id;
     this.payload = payload;
@@ -86,7 +88,10 @@ export class Task<P = unknown, R = unknown> {
     assertPlainObject(reply, 'reply');
     assertKnownKeys(reply, ['status', 'payload'], 'reply');
     if (reply.status !== ResultStatus.Success && reply.status !== ResultStatus.Failed) {
-      throw new TumnusError(ErrorCode.InvalidArgument, "reply.status must be 'success' or 'failed'");
+      throw new TumnusError(
+        ErrorCode.InvalidArgument,
+        "reply.status must be 'success' or 'failed'",
+      );
     }
     assertStorable(reply.payload, 'reply.payload');
 

@@ -38,7 +38,9 @@ it('delivers each of 1,000 tasks to exactly one of 4 responder processes', async
 
   const { Task } = client;
   const results = await Promise.all(
-    Array.from({ length: TASKS }, (_, n) => new Task('Charge').send({ n }, { waitForComplete: true })),
+    Array.from({ length: TASKS }, (_, n) =>
+      new Task('Charge').send({ n }, { waitForComplete: true }),
+    ),
   );
 
   expect(results.every((r) => r.status === 'success')).toBe(true);

@@ -53,7 +53,10 @@ it('retries a responder that throws, then reports the last error once attempts r
   });
   await responder.ready;
 
-  const result = await new client.Task('Throws').send({}, { waitForComplete: true, timeoutMs: 15_000 });
+  const result = await new client.Task('Throws').send(
+    {},
+    { waitForComplete: true, timeoutMs: 15_000 },
+  );
   expect(result.status).toBe('failed');
   expect(result.taskStatus).toBe('dead');
   expect(result.attempts).toBe(2);

@@ -64,7 +64,9 @@ describe('send', () => {
   });
 
   it('refuses a payload over the size limit', async () => {
-    const error = await rejection(new client.Task('Known').send({ big: 'x'.repeat(8 * 1024 * 1024) }));
+    const error = await rejection(
+      new client.Task('Known').send({ big: 'x'.repeat(8 * 1024 * 1024) }),
+    );
     expect(error.code).toBe(ErrorCode.PayloadTooLarge);
     expect(await taskCount()).toBe(0);
   });

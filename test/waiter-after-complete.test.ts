@@ -46,7 +46,9 @@ it('resolves from a new client given only the task id', async () => {
 
 it('gives many concurrent waiters in one process one shared change stream', async () => {
   const results = await Promise.all(
-    Array.from({ length: 50 }, (_, n) => new sender.Task('Echo').send({ n }, { waitForComplete: true })),
+    Array.from({ length: 50 }, (_, n) =>
+      new sender.Task('Echo').send({ n }, { waitForComplete: true }),
+    ),
   );
   expect(results.map((r) => (r.payload as { n: number }).n)).toEqual([...Array(50).keys()]);
 });

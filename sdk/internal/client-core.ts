@@ -28,7 +28,9 @@ export class ClientCore {
   /** The open connection; the first call connects. A failed attempt is retried by the next call. */
   connection(): Promise<StoreConnection> {
     if (this.closed) {
-      return Promise.reject(new TumnusError(ErrorCode.ClientClosed, 'this Tumnus client is closed'));
+      return Promise.reject(
+        new TumnusError(ErrorCode.ClientClosed, 'this Tumnus client is closed'),
+      );
     }
     this.connecting ??= StoreConnection.open(this.settings).catch((error: unknown) => {
       this.connecting = null;

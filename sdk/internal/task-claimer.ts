@@ -68,7 +68,10 @@ export class TaskClaimer implements LeaseCommitter {
   async start(): Promise<void> {
     await this.openStream();
     this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
-    this.renewTimer = setInterval(() => void this.renewAll(), Math.max(50, this.options.leaseMs / 3));
+    this.renewTimer = setInterval(
+      () => void this.renewAll(),
+      Math.max(50, this.options.leaseMs / 3),
+    );
     await this.sweep();
   }
 
@@ -121,7 +124,9 @@ export class TaskClaimer implements LeaseCommitter {
       ? new Date(now.getTime() + retryDelayMs(this.options.backoffMs(task.parent), task.attempts))
       : null;
 
-    return this.finish(work, () => recordFailure(this.store, task.id, work.token, failure, retryAt));
+    return this.finish(work, () =>
+      recordFailure(this.store, task.id, work.token, failure, retryAt),
+    );
   }
 
   async release(work: ClaimedWork): Promise<boolean> {
@@ -178,7 +183,10 @@ export class TaskClaimer implements LeaseCommitter {
     const deadline = Date.now() + this.options.timeoutMs(task.parent);
     const work = new ClaimedWork(task, token, deadline, this);
     this.held.set(task.id, work);
-    this.logger.debug({ taskId: task.id, parent: task.parent, attempt: task.attempts }, 'task claimed');
+    this.logger.debug(
+      { taskId: task.id, parent: task.parent, attempt: task.attempts },
+      'task claimed',
+    );
 
     try {
       this.options.execute(work);
@@ -222,17 +230,27 @@ export class TaskClaimer implements LeaseCommitter {
 
   // ---- Leases -----------------------------------------------------------------------------------
 
+  /**
+   * Extends one held lease now (a handler's heartbeat). False when the task is no longer held
+   * here: answered, timed out, or taken by another holder (its executor's signal then aborts).
+   */
+  async renew(work: ClaimedWork): Promise<boolean> {
+    if (work.isSettled || this.held.get(work.task.id) !== work) return false;
+    const held = await renewLease(this.store, work.task.id, work.token, this.options.leaseMs);
+    if (!held && this.held.get(work.task.id) === work) {
+      this.held.delete(work.task.id);
+      this.logger.warn({ taskId: work.task.id }, 'lease lost');
+      work.loseLease();
+    }
+    return held;
+  }
+
   private async renewAll(): Promise<void> {
     const now = Date.now();
     await Promise.all(
       [...this.held.values()].map(async (work) => {
         if (now > work.deadline) return work.timeOut();
-        const held = await renewLease(this.store, work.task.id, work.token, this.options.leaseMs);
-        if (!held) {
-          this.held.delete(work.task.id);
-          this.logger.warn({ taskId: work.task.id }, 'lease lost');
-          work.loseLease();
-        }
+        await this.renew(work);
       }),
     ).catch((error: unknown) => this.logger.warn({ err: error }, 'lease renewal failed'));
   }
@@ -246,7 +264,10 @@ export class TaskClaimer implements LeaseCommitter {
     } catch (error) {
       await cursor.close().catch(() => undefined);
       if (!isChangeStreamUnsupported(error)) throw error;
-      this.logger.warn({ sweepIntervalMs: this.options.sweepIntervalMs }, 'change streams unavailable, polling');
+      this.logger.warn(
+        { sweepIntervalMs: this.options.sweepIntervalMs },
+        'change streams unavailable, polling',
+      );
       return;
     }
     this.cursor = cursor;

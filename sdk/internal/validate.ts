@@ -14,11 +14,7 @@ export function assertParentName(name: unknown, field = 'name'): asserts name is
   }
 }
 
-export function assertKnownKeys(
-  value: object,
-  known: readonly string[],
-  what: string,
-): void {
+export function assertKnownKeys(value: object, known: readonly string[], what: string): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
       throw new TumnusError(

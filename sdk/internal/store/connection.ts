@@ -40,7 +40,10 @@ export class StoreConnection {
       );
     }
 
-    const connection = new StoreConnection(client, client.db(settings.dbName ?? defaultDbName(client)));
+    const connection = new StoreConnection(
+      client,
+      client.db(settings.dbName ?? defaultDbName(client)),
+    );
     await connection.clock.refresh(true);
     await connection.ensureBaseIndexes();
     return connection;
@@ -57,6 +60,8 @@ export class StoreConnection {
       { key: { parent: 1, status: 1, runAt: 1 }, name: 'claim_order' },
       // Reaping: leases whose holder went silent.
       { key: { status: 1, 'lease.expiresAt': 1 }, name: 'lease_expiry' },
+      // At most one task per parent and idempotency key; tasks without a key are not indexed.
+      { key: { dedupeKey: 1 }, name: 'idempotency', unique: true, sparse: true },
     ]);
   }
 }
@@ -79,7 +84,9 @@ function createClient(settings: ConnectionSettings): MongoClient {
 }
 
 function defaultDbName(client: MongoClient): string {
-  return client.options.dbName && client.options.dbName !== 'test' ? client.options.dbName : 'tumnus';
+  return client.options.dbName && client.options.dbName !== 'test'
+    ? client.options.dbName
+    : 'tumnus';
 }
 
 function stripUri(message: string, uri: string): string {

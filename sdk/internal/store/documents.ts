@@ -17,7 +17,11 @@ export interface TaskDocument {
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
-  idempotencyKey?: string;
+  /** `<parent>:<idempotency key>`, unique where present. */
+  dedupeKey?: string;
+  /** The latest `ctx.progress(value)` of the attempt holding the lease, and when it came. */
+  progress?: unknown;
+  progressAt?: Date;
 }
 
 export interface ParentDocument {

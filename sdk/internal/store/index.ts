@@ -1,7 +1,7 @@
 // The store: the only part of Tumnus that talks to MongoDB. One file per storage operation.
 export { StoreConnection, type ConnectionSettings } from './connection.js';
 export { upsertParent, findParent, listParents, type ParentPolicy } from './parents.js';
-export { insertTask, type NewTask } from './insert-task.js';
+export { insertTask, type NewTask, type InsertedTask } from './insert-task.js';
 export { findTask, findFinishedTasks, findNextRunAt, isTaskId } from './read-tasks.js';
 export {
   claimNextTask,
@@ -18,4 +18,5 @@ export {
   watchPendingTasks,
   isChangeStreamUnsupported,
 } from './watch-tasks.js';
+export { recordProgress } from './record-progress.js';
 export { bsonSize } from './bson-size.js';

@@ -3,24 +3,36 @@ import type { TaskSnapshot } from '../../model.js';
 import { TaskStatus } from '../../model.js';
 import type { StoreConnection } from './connection.js';
 import { toSnapshot, type TaskDocument } from './documents.js';
+import { isDuplicateKeyError } from './duplicate-key.js';
 
 export interface NewTask {
   parent: string;
   payload: unknown;
+  /** Absolute start time; null means now by the database clock. */
   runAt: Date | null;
+  /** Start this long after now by the database clock (used when `runAt` is null). */
+  delayMs: number;
   maxAttempts: number;
+  /** At most one task per parent and key: a repeated send returns the first task. */
+  idempotencyKey?: string;
 }
 
-export async function insertTask(store: StoreConnection, task: NewTask): Promise<TaskSnapshot> {
+export interface InsertedTask {
+  task: TaskSnapshot;
+  /** False when an earlier send with the same idempotency key had already created it. */
+  created: boolean;
+}
+
+export async function insertTask(store: StoreConnection, input: NewTask): Promise<InsertedTask> {
   const now = store.clock.now();
   const doc: TaskDocument = {
     _id: new ObjectId(),
-    parent: task.parent,
+    parent: input.parent,
     status: TaskStatus.Pending,
-    payload: task.payload,
-    runAt: task.runAt ?? now,
+    payload: input.payload,
+    runAt: input.runAt ?? new Date(now.getTime() + input.delayMs),
     attempts: 0,
-    maxAttempts: task.maxAttempts,
+    maxAttempts: input.maxAttempts,
     lease: null,
     reply: null,
     failures: [],
@@ -29,6 +41,31 @@ export async function insertTask(store: StoreConnection, task: NewTask): Promise
     finishedAt: null,
   };
 
-  await store.tasks.insertOne(doc);
-  return toSnapshot(doc);
+  if (input.idempotencyKey === undefined) {
+    await store.tasks.insertOne(doc);
+    return { task: toSnapshot(doc), created: true };
+  }
+  return insertOnce(store, { ...doc, dedupeKey: dedupeKey(input.parent, input.idempotencyKey) });
+}
+
+/** The unique index on `dedupeKey` makes concurrent duplicates collide; the loser reads the winner. */
+async function insertOnce(store: StoreConnection, doc: TaskDocument): Promise<InsertedTask> {
+  const filter = { dedupeKey: doc.dedupeKey };
+  try {
+    const stored = await store.tasks.findOneAndUpdate(
+      filter,
+      { $setOnInsert: doc },
+      { upsert: true, returnDocument: 'after' },
+    );
+    if (stored) return { task: toSnapshot(stored), created: stored._id.equals(doc._id) };
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+  const existing = await store.tasks.findOne(filter);
+  if (!existing) throw new Error(`idempotent insert found no task for ${doc.dedupeKey}`);
+  return { task: toSnapshot(existing), created: false };
+}
+
+function dedupeKey(parent: string, key: string): string {
+  return `${parent}:${key}`;
 }

@@ -40,7 +40,8 @@ export async function claimNextTask(
   return doc ? { task: toSnapshot(doc), token } : null;
 }
 
-function heldBy(id: string, token: string) {
+/** Matches a task only while `token` still holds its lease: the fence on every holder write. */
+export function heldBy(id: string, token: string) {
   return { _id: new ObjectId(id), status: TaskStatus.Leased, 'lease.token': token };
 }
 
@@ -126,7 +127,11 @@ export async function reapExpiredLeases(
   const now = store.clock.now();
   const expired = await store.tasks
     .find(
-      { parent: { $in: [...parents] }, status: TaskStatus.Leased, 'lease.expiresAt': { $lte: now } },
+      {
+        parent: { $in: [...parents] },
+        status: TaskStatus.Leased,
+        'lease.expiresAt': { $lte: now },
+      },
       { projection: { lease: 1, attempts: 1, maxAttempts: 1 }, limit },
     )
     .toArray();

@@ -20,7 +20,10 @@ export async function findFinishedTasks(
 ): Promise<TaskSnapshot[]> {
   if (ids.length === 0) return [];
   const docs = await store.tasks
-    .find({ _id: { $in: ids.map((id) => new ObjectId(id)) }, status: { $in: [...TERMINAL_STATUSES] } })
+    .find({
+      _id: { $in: ids.map((id) => new ObjectId(id)) },
+      status: { $in: [...TERMINAL_STATUSES] },
+    })
     .toArray();
   return docs.map(toSnapshot);
 }
