@@ -42,7 +42,7 @@ export interface LocalSmtpServer {
   port: number;
   /** Every message received so far, oldest first. */
   messages: ReceivedEmail[];
-  /** Stops listening and drops open client connections. */
+  /** Stops listening and drops open client connections. Safe to call more than once. */
   close(): Promise<void>;
 }
 
@@ -82,10 +82,11 @@ export async function startLocalSmtpServer(
   await Promise.race([once(server.server, 'listening'), rejectOnError(server)]);
   const { port } = server.server.address() as AddressInfo;
 
+  let closing: Promise<void> | undefined;
   return {
     port,
     messages,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => (closing ??= new Promise<void>((resolve) => server.close(() => resolve()))),
   };
 }
 

@@ -4,18 +4,18 @@
  * Payload: `{ to, subject?, body?, text?, from? }` — `to` is one address or a list, `body` is
  * HTML, `text` the plain-text part. Result: `{ messageId, accepted, rejected, response }`.
  *
- * SMTP settings come from the runtime config's `smtp` section when the runtime hands it over as
- * `ctx.config.smtp`, otherwise from the environment the runtime sets for its worker threads:
- * `TUMNUS_SMTP_URL` (`smtp://[user:pass@]host:port`, or `smtps://` for implicit TLS) and
- * `TUMNUS_SMTP_FROM` (the default sender).
+ * The SMTP server is the runtime's `smtp` setting, handed over as `ctx.config.smtp` (from
+ * `tumnus.config.ts`, or `TUMNUS_SMTP_URL` / `TUMNUS_SMTP_FROM`; default 127.0.0.1:2525, where
+ * `npx tsx examples/smtp-server.ts` listens).
  *
  * A failed delivery throws, so the attempt fails and is retried with backoff; permanent
- * rejections (SMTP 5xx, a bad payload, missing settings) are thrown with `retryable: false`.
- * The error's `code` is the most specific one known (`ECONNREFUSED` rather than nodemailer's
- * generic `ESOCKET`) because it reaches the sender in the failed result's payload.
+ * rejections (SMTP 5xx, a bad payload) are thrown with `retryable: false`. The error's `code` is
+ * the most specific one known (`ECONNREFUSED` rather than nodemailer's generic `ESOCKET`) because
+ * it reaches the sender in the failed result's payload.
  */
 import nodemailer from 'nodemailer';
 import type { SMTPTransportOptions } from 'nodemailer';
+import type { HandlerContext, HandlerOptions, HandlerTask, SmtpConfig } from 'tumnus/runtime';
 
 /** The retry policy the runtime applies to this parent's tasks. */
 export const options = Object.freeze({
@@ -23,7 +23,7 @@ export const options = Object.freeze({
   backoffMs: 1_000,
   // Above the SMTP timeouts below, so a hung server fails the attempt through them first.
   timeoutMs: 30_000,
-});
+} satisfies HandlerOptions);
 
 // A dead or silent server must fail the attempt in seconds, not nodemailer's default minutes.
 const SMTP_TIMEOUTS = Object.freeze({
@@ -32,7 +32,6 @@ const SMTP_TIMEOUTS = Object.freeze({
   socketTimeout: 20_000,
 });
 
-const DEFAULT_FROM = 'Tumnus <tumnus@localhost>';
 const PAYLOAD_KEYS: readonly string[] = ['to', 'subject', 'body', 'text', 'from'];
 // Deliberately loose: the SMTP server is the authority on addresses; this only catches input
 // that cannot be an address at all, or that would smuggle extra header lines.
@@ -55,30 +54,6 @@ export interface SendEmailResult {
   response: string;
 }
 
-/** The runtime config's `smtp` section, as the handler may receive it on `ctx.config`. */
-export interface SmtpSettings {
-  host: string;
-  port: number;
-  secure: boolean;
-  auth?: { user: string; pass: string };
-  from?: string;
-}
-
-type LogFields = Record<string, unknown>;
-
-/** What this handler uses of the runtime's task and context. */
-export interface SendEmailTask {
-  id: string;
-  payload: unknown;
-  attempt: number;
-}
-
-export interface SendEmailContext {
-  log: { debug(message: string, fields?: LogFields): void };
-  signal?: AbortSignal;
-  config?: { smtp?: SmtpSettings };
-}
-
 /** Raised by this handler; `code` and `retryable` travel into the task's failure record. */
 export class SendEmailError extends Error {
   override name = 'SendEmailError';
@@ -99,11 +74,11 @@ export class SendEmailError extends Error {
 }
 
 export default async function sendEmail(
-  task: SendEmailTask,
-  ctx: SendEmailContext,
+  task: HandlerTask,
+  ctx: HandlerContext,
 ): Promise<SendEmailResult> {
   const payload = parsePayload(task.payload);
-  const smtp = resolveSmtpSettings(ctx.config?.smtp, process.env);
+  const smtp = ctx.config.smtp;
   ctx.log.debug('email sending', {
     host: smtp.host,
     port: smtp.port,
@@ -114,7 +89,7 @@ export default async function sendEmail(
   const transport = nodemailer.createTransport(transportOptions(smtp));
   try {
     const info = await transport.sendMail({
-      from: payload.from ?? smtp.from ?? DEFAULT_FROM,
+      from: payload.from ?? smtp.from,
       to: payload.to,
       subject: payload.subject,
       html: payload.body,
@@ -135,7 +110,7 @@ export default async function sendEmail(
   }
 }
 
-function transportOptions(smtp: SmtpSettings): SMTPTransportOptions {
+function transportOptions(smtp: SmtpConfig): SMTPTransportOptions {
   return {
     host: smtp.host,
     port: smtp.port,
@@ -204,48 +179,6 @@ function invalidPayload(message: string): SendEmailError {
   return new SendEmailError('EMAIL_PAYLOAD_INVALID', message, { retryable: false });
 }
 
-// ---- SMTP settings ------------------------------------------------------------------------------
-
-/** `ctx.config.smtp` when the runtime passes it, else `TUMNUS_SMTP_URL` / `TUMNUS_SMTP_FROM`. */
-export function resolveSmtpSettings(
-  fromConfig: SmtpSettings | undefined,
-  env: NodeJS.ProcessEnv,
-): SmtpSettings {
-  if (fromConfig) return fromConfig;
-
-  const url = env.TUMNUS_SMTP_URL;
-  if (!url) {
-    throw notConfigured(
-      'no SMTP server configured: set smtp in tumnus.config.ts or TUMNUS_SMTP_URL',
-    );
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch (error) {
-    // The URL may hold a password: name the variable, never echo its value.
-    throw notConfigured('TUMNUS_SMTP_URL is not a valid URL', error);
-  }
-  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') {
-    throw notConfigured('TUMNUS_SMTP_URL must start with smtp:// or smtps://');
-  }
-
-  const secure = parsed.protocol === 'smtps:';
-  const user = decodeURIComponent(parsed.username);
-  return {
-    // URL keeps IPv6 hosts in brackets; sockets want them bare.
-    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: parsed.port ? Number(parsed.port) : secure ? 465 : 587,
-    secure,
-    ...(user ? { auth: { user, pass: decodeURIComponent(parsed.password) } } : {}),
-    ...(env.TUMNUS_SMTP_FROM ? { from: env.TUMNUS_SMTP_FROM } : {}),
-  };
-}
-
-function notConfigured(message: string, cause?: unknown): SendEmailError {
-  return new SendEmailError('SMTP_NOT_CONFIGURED', message, { retryable: false, cause });
-}
-
 // ---- errors -------------------------------------------------------------------------------------
 
 interface NodemailerFailure {
@@ -261,7 +194,7 @@ interface NodemailerFailure {
  * trying again can help. Connection problems (refused, reset, timed out) are retryable; a 5xx
  * reply, bad credentials or a bad envelope will be refused again.
  */
-export function toSendEmailError(error: unknown, smtp: SmtpSettings): SendEmailError {
+export function toSendEmailError(error: unknown, smtp: SmtpConfig): SendEmailError {
   const failure = (typeof error === 'object' && error !== null ? error : {}) as NodemailerFailure;
   const code = failure.originalCode ?? failure.code ?? 'EMAIL_SEND_FAILED';
   const message = failure.message ?? String(error);

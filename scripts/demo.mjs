@@ -38,9 +38,11 @@ async function main() {
   cleanup.push(() => runtime.stop());
   step('starting tumnus-runtime with the embedded database (no MongoDB URI configured)');
   const ready = await runtime.ready;
-  step(`runtime ready: ${ready.mongoUri} (handlers: ${formatList(ready.handlers)})`);
+  const where = ready.embedded ? `, embedded ${ready.embedded}` : '';
+  step(`runtime ready: ${ready.mongoUri} (database ${ready.database}${where})`);
+  step(`handlers registered: ${formatList(ready.handlers)}`);
 
-  const result = await Promise.race([sendOneEmail(ready.mongoUri), runtime.crashed]);
+  const result = await Promise.race([sendOneEmail(ready), runtime.crashed]);
   console.log('\nResult of the SendEmail task:');
   console.log(result);
   const email = smtp.messages.at(-1);
@@ -51,8 +53,9 @@ async function main() {
   return result.status === 'success' && email !== undefined && code === 0;
 }
 
-async function sendOneEmail(mongoUri) {
-  const { Task, close } = new Tumnus(mongoUri);
+async function sendOneEmail({ mongoUri, database }) {
+  // The same database the runtime works in, whatever the URI's path says.
+  const { Task, close } = new Tumnus({ uri: mongoUri, ...(database ? { dbName: database } : {}) });
   try {
     step(`sending one SendEmail task to ${RECIPIENT} and waiting for its result`);
     return await new Task('SendEmail').send(
@@ -111,7 +114,8 @@ function waitForReady(child, output, exited) {
     createInterface({ input: child.stdout }).on('line', (line) => {
       output.push(line);
       const entry = parseLogLine(line);
-      if (entry && entry.level >= 40) console.error(`  runtime: ${entry.msg} ${brief(entry)}`);
+      if (entry && entry.level >= 40)
+        console.error(`[demo] runtime says: ${entry.msg} ${brief(entry)}`);
       if (entry?.msg !== 'runtime ready') return;
       clearTimeout(timer);
       if (typeof entry.mongoUri === 'string') resolve(entry);
@@ -151,8 +155,8 @@ function parseLogLine(line) {
 }
 
 function brief(entry) {
-  const error = entry.err ?? entry.error;
-  return error?.message ? `(${error.message})` : '';
+  const reason = entry.reason ?? (entry.err ?? entry.error)?.message;
+  return reason ? `(${reason})` : '';
 }
 
 function step(message) {
