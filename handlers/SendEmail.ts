@@ -17,6 +17,9 @@ import nodemailer from 'nodemailer';
 import type { SMTPTransportOptions } from 'nodemailer';
 import type { HandlerContext, HandlerOptions, HandlerTask, SmtpConfig } from 'tumnus/runtime';
 
+// LIMITATION: delivery is at least once. If the server accepted the message but the attempt
+// still failed (lease lost, time limit, thread crash right after DATA), the retry sends the email
+// again; SMTP has no idempotency key to prevent it.
 /** The retry policy the runtime applies to this parent's tasks. */
 export const options = Object.freeze({
   maxAttempts: 3,
@@ -86,6 +89,8 @@ export default async function sendEmail(
     recipients: [payload.to].flat().length,
   });
 
+  // LIMITATION: one SMTP connection per email, no pooling; a pool per worker thread would save
+  // the handshake, but it would have to outlive tasks and close with its thread.
   const transport = nodemailer.createTransport(transportOptions(smtp));
   try {
     const info = await transport.sendMail({
@@ -96,6 +101,8 @@ export default async function sendEmail(
       text: payload.text,
       signal: ctx.signal,
     });
+    // Some recipients refused, others accepted: the email went out, so this is a success and
+    // `rejected` tells the sender who did not get it.
     ctx.log.debug('email sent', { messageId: info.messageId, rejected: info.rejected.length });
     return {
       messageId: info.messageId,
