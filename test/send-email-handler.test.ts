@@ -196,7 +196,7 @@ describe('SendEmail handler run by tumnus-runtime', () => {
     expect(result.payload).toMatchObject({ error: { message: expect.stringContaining('550') } });
   });
 
-  it('answers failed with ECONNREFUSED, after its retries, once the SMTP server is down', async () => {
+  it('answers failed with ECONNREFUSED, after retrying, once SMTP is down', async () => {
     await smtp.close();
 
     const result = await send({ to: 'contact@organization.com', body: 'never delivered' });
