@@ -1,0 +1,56 @@
+package dev.tumnus.embeddeddb;
+
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.bson.Document;
+import java.util.Collection;
+
+/**
+ * mongo-java-server answers a change stream's getMore at once, with an empty batch when nothing
+ * happened, and the driver asks again immediately: one idle stream costs thousands of round trips
+ * a second, which starves a two-core test machine. MongoDB instead holds an awaitData getMore open
+ * until an event arrives or maxTimeMS (default 1 s) passes. This backend approximates that by
+ * re-checking an empty batch every few milliseconds, for a bounded time.
+ */
+final class AwaitingMemoryBackend extends MemoryBackend {
+  /** How often an empty getMore is re-checked: the extra latency an event can see. */
+  static final long POLL_INTERVAL_MS = 10;
+
+  /**
+   * Upper bound for one wait. The request runs on a Netty event-loop thread, which other
+   * connections may share; a short bound keeps their added latency small. MongoDB's own default
+   * (1 s) applies when the client sets no maxTimeMS and is longer than this.
+   */
+  static final long MAX_WAIT_MS = 250;
+
+  @Override
+  protected Document handleGetMore(String databaseName, String command, Document query) {
+    Document response = super.handleGetMore(databaseName, command, query);
+    long deadline = System.currentTimeMillis() + waitBudgetMs(query);
+    while (isEmptyOpenBatch(response) && System.currentTimeMillis() < deadline) {
+      try {
+        Thread.sleep(POLL_INTERVAL_MS);
+      } catch (InterruptedException e) {
+        // Shutdown interrupts worker threads: answer with what we have.
+        Thread.currentThread().interrupt();
+        return response;
+      }
+      response = super.handleGetMore(databaseName, command, query);
+    }
+    return response;
+  }
+
+  private static long waitBudgetMs(Document query) {
+    Object maxTimeMs = query.get("maxTimeMS");
+    long requested = maxTimeMs instanceof Number number ? number.longValue() : MAX_WAIT_MS;
+    return Math.max(0, Math.min(requested, MAX_WAIT_MS));
+  }
+
+  /** An empty batch from a cursor that stays open is what a tailable (change stream) getMore returns. */
+  private static boolean isEmptyOpenBatch(Document response) {
+    if (!(response.get("cursor") instanceof Document cursor)) {
+      return false;
+    }
+    boolean open = cursor.get("id") instanceof Number id && id.longValue() != 0;
+    return open && cursor.get("nextBatch") instanceof Collection<?> batch && batch.isEmpty();
+  }
+}
