@@ -6,7 +6,20 @@ export { Tumnus };
 export { Task, type BoundTaskClass, type WaitingSendOptions } from './task.js';
 export { TaskHandle } from './task-handle.js';
 export { TaskParents } from './task-parents.js';
-export { Tasks, ParentTasks, type ParentEvents } from './tasks.js';
+export {
+  Tasks,
+  ParentTasks,
+  type ParentListeners,
+  type ObserveOptions,
+  type EventSubscription,
+} from './tasks.js';
+export {
+  TASK_EVENT_TYPES,
+  type TaskEvent,
+  type TaskEventMap,
+  type TaskEventType,
+  type TaskEventListener,
+} from './events.js';
 export { Responder, type CreatedListener } from './responder.js';
 export {
   TumnusError,
@@ -25,6 +38,8 @@ export {
   type TaskSnapshot,
   type TaskParentRecord,
   type LeaseRecord,
+  type RetentionDays,
+  RETENTION_CLASSES,
 } from './model.js';
 export {
   PARENT_DEFAULTS,

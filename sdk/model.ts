@@ -81,5 +81,10 @@ export interface TaskParentRecord {
   leaseMs: number;
   timeoutMs: number;
   backoffMs: number;
+  /** Days its events and other non-task records are kept: 30, 60 or 90. Tasks are kept forever. */
+  retentionDays: RetentionDays;
   createdAt: Date;
 }
+
+export const RETENTION_CLASSES = Object.freeze([30, 60, 90] as const);
+export type RetentionDays = (typeof RETENTION_CLASSES)[number];

@@ -7,6 +7,7 @@ import {
   optionalPositiveInteger,
 } from './internal/validate.js';
 import type { Logger } from './internal/logger.js';
+import { RETENTION_CLASSES, type RetentionDays } from './model.js';
 
 /** Longest time any duration option may take: about 24.8 days, the limit of a Node timer. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
@@ -74,6 +75,8 @@ export interface TaskParentOptions {
   timeoutMs?: number;
   /** Retry backoff base: attempt n waits about backoffMs·2^(n-1). @default 1000 */
   backoffMs?: number;
+  /** Days the parent's events are kept (30, 60 or 90); its tasks are kept forever. @default 30 */
+  retentionDays?: RetentionDays;
 }
 
 export const PARENT_DEFAULTS = Object.freeze({
@@ -81,6 +84,7 @@ export const PARENT_DEFAULTS = Object.freeze({
   leaseMs: 30_000,
   timeoutMs: 300_000,
   backoffMs: 1_000,
+  retentionDays: 30 as RetentionDays,
 });
 
 export type ParentPolicyInput = Partial<Omit<TaskParentOptions, 'name'>>;
@@ -108,6 +112,15 @@ export function parseParentOptions(input: unknown): { name: string; policy: Pare
   if (leaseMs !== undefined) policy.leaseMs = leaseMs;
   if (timeoutMs !== undefined) policy.timeoutMs = timeoutMs;
   if (backoffMs !== undefined) policy.backoffMs = backoffMs;
+  if (options.retentionDays !== undefined) {
+    if (!RETENTION_CLASSES.includes(options.retentionDays)) {
+      throw new TumnusError(
+        ErrorCode.InvalidArgument,
+        'options.retentionDays must be 30, 60 or 90',
+      );
+    }
+    policy.retentionDays = options.retentionDays;
+  }
   return { name: options.name, policy };
 }
 
@@ -137,6 +150,8 @@ export interface SendOptions extends WaitForResultOptions {
    * concurrent duplicate) returns the first task and, when waiting, its result.
    */
   idempotencyKey?: string;
+  /** With `waitForComplete`: called with each progress value the responder or handler reports. */
+  onProgress?: (value: unknown) => void;
 }
 
 export interface ParsedSendOptions {
@@ -145,6 +160,7 @@ export interface ParsedSendOptions {
   runAt: Date | null;
   delayMs: number;
   idempotencyKey: string | undefined;
+  onProgress: ((value: unknown) => void) | undefined;
   wait: WaitForResultOptions;
 }
 
@@ -158,6 +174,7 @@ const SEND_KEYS = [
   'runAt',
   'delay',
   'idempotencyKey',
+  'onProgress',
 ];
 
 export function parseSendOptions(input: unknown): ParsedSendOptions {
@@ -168,6 +185,7 @@ export function parseSendOptions(input: unknown): ParsedSendOptions {
       runAt: null,
       delayMs: 0,
       idempotencyKey: undefined,
+      onProgress: undefined,
       wait: {},
     };
   }
@@ -181,6 +199,7 @@ export function parseSendOptions(input: unknown): ParsedSendOptions {
     runAt: parseRunAt(options.runAt, options.delay),
     delayMs: parseDelay(options.delay),
     idempotencyKey: parseIdempotencyKey(options.idempotencyKey),
+    onProgress: parseOnProgress(options.onProgress, options.waitForComplete),
     wait: parseWaitOptions({ timeoutMs: options.timeoutMs, signal: options.signal }, 'options'),
   };
 }
@@ -208,6 +227,20 @@ function parseRunAt(runAt: unknown, delay: unknown): Date | null {
 function parseDelay(delay: unknown): number {
   if (delay === undefined || delay === 0) return 0;
   return optionalPositiveInteger(delay, 'options.delay', MAX_SCHEDULE_AHEAD_MS) ?? 0;
+}
+
+function parseOnProgress(onProgress: unknown, waitForComplete: unknown) {
+  if (onProgress === undefined) return undefined;
+  if (typeof onProgress !== 'function') {
+    throw new TumnusError(ErrorCode.InvalidArgument, 'options.onProgress must be a function');
+  }
+  if (waitForComplete !== true) {
+    throw new TumnusError(
+      ErrorCode.InvalidArgument,
+      "options.onProgress needs waitForComplete: true (or use the handle's on('progress'))",
+    );
+  }
+  return onProgress as (value: unknown) => void;
 }
 
 function parseIdempotencyKey(key: unknown): string | undefined {

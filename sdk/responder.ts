@@ -62,6 +62,7 @@ export class Responder {
         leaseMs: parent.leaseMs,
         backoffMs: () => parent.backoffMs,
         timeoutMs: () => parent.timeoutMs,
+        retentionDays: () => parent.retentionDays,
         owner: ownerId('responder'),
         sweepIntervalMs: this.options.sweepIntervalMs,
         execute: (work) => this.execute(work),

@@ -1,6 +1,12 @@
 import type { ClientCore } from './internal/client-core.js';
 import type { TaskResult, TaskSnapshot } from './model.js';
-import { findTask } from './internal/store/index.js';
+import { findTask, findTaskEvents } from './internal/store/index.js';
+import {
+  TASK_EVENT_TYPES,
+  type TaskEvent,
+  type TaskEventListener,
+  type TaskEventType,
+} from './events.js';
 import { ErrorCode, TumnusError } from './errors.js';
 import { toTaskResult } from './task-result.js';
 import { parseWaitOptions, type WaitForResultOptions } from './options.js';
@@ -24,6 +30,29 @@ export class TaskHandle<R = unknown> {
     const parsed = parseWaitOptions(options, 'options');
     const task = await this.core.completions.wait(this.id, parsed);
     return toTaskResult<R>(task);
+  }
+
+  /**
+   * Observes this one task's lifecycle events (`'progress'`, `'started'`, ...): first those
+   * already recorded, then live ones, each once.
+   */
+  on<E extends TaskEventType>(
+    event: E,
+    listener: TaskEventListener<E>,
+  ): { ready: Promise<void>; close(): Promise<void> } {
+    if (!TASK_EVENT_TYPES.includes(event)) {
+      throw new TumnusError(ErrorCode.InvalidArgument, `unknown event ${JSON.stringify(event)}`);
+    }
+    const subscription = this.core.events.subscribe(
+      { taskId: this.id, types: new Set([event]) },
+      listener as TaskEventListener,
+    );
+    return { ready: subscription.ready, close: () => subscription.close() };
+  }
+
+  /** Every recorded event of this task, oldest first (within the retention window). */
+  async events(): Promise<TaskEvent[]> {
+    return findTaskEvents(await this.core.connection(), this.id);
   }
 
   /** The task as stored right now. */

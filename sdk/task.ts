@@ -1,4 +1,5 @@
 import { ErrorCode, TumnusError } from './errors.js';
+import type { TaskEvent } from './events.js';
 import type { ClaimedWork } from './internal/claimed-work.js';
 import type { ClientCore } from './internal/client-core.js';
 import { defaultClient } from './internal/default-client.js';
@@ -55,6 +56,28 @@ export class Task<P = unknown, R = unknown> {
     return this.create(payloadOrReply as P, options);
   }
 
+  /**
+   * On a task delivered to a responder: records `value` as its latest progress and emits a
+   * `progress` event to observers and to the sender's `onProgress`. At most 64 KiB as BSON.
+   */
+  async progress(value: unknown): Promise<void> {
+    const work = receivedWork.get(this as Task<unknown, unknown>);
+    if (!work) {
+      throw new TumnusError(ErrorCode.TaskStateInvalid, 'only a delivered task reports progress');
+    }
+    assertStorable(value, 'progress', MAX_PROGRESS_BYTES);
+    if (!(await work.progress(value))) {
+      throw new TumnusError(ErrorCode.LeaseLost, `task ${work.task.id} is no longer held`, {
+        taskId: work.task.id,
+      });
+    }
+  }
+
+  /** On a delivered task: aborts when the attempt times out or its lease is lost. */
+  get signal(): AbortSignal | undefined {
+    return receivedWork.get(this as Task<unknown, unknown>)?.signal;
+  }
+
   private async create(payload: P, input: SendOptions | undefined) {
     if (this.id !== undefined) {
       throw new TumnusError(ErrorCode.TaskStateInvalid, `task ${this.id} was already sent`, {
@@ -66,7 +89,8 @@ export class Task<P = unknown, R = unknown> {
 
     const core = this.client();
     const parent = await core.requireParent(this.parent);
-    const { task: stored } = await insertTask(await core.connection(), {
+    const store = await core.connection();
+    const { task: stored, created } = await insertTask(store, {
       parent: this.parent,
       payload,
       runAt: options.runAt,
@@ -76,9 +100,33 @@ export class Task<P = unknown, R = unknown> {
     });
     this.id = stored.id;
     this.payload = payload;
+    if (created) {
+      store.eventLog.emit({
+        type: 'created',
+        parent: this.parent,
+        taskId: stored.id,
+        data: { runAt: stored.runAt },
+        retentionDays: parent.retentionDays,
+      });
+    }
 
     const handle = new TaskHandle<R>(stored.id, this.parent, core);
-    return options.waitForComplete ? handle.result(options.wait) : handle;
+    if (!options.waitForComplete) return handle;
+    if (!options.onProgress) return handle.result(options.wait);
+
+    const onProgress = options.onProgress;
+    const progress = core.events.subscribe(
+      { taskId: stored.id, types: new Set(['progress']) },
+      (event) => onProgress((event as TaskEvent<'progress'>).data.value),
+    );
+    try {
+      const result = await handle.result(options.wait);
+      // Progress is written before the result, but its stream event may still be in flight.
+      await progress.catchUp(store);
+      return result;
+    } finally {
+      await progress.close();
+    }
   }
 
   private async reply(work: ClaimedWork, reply: TaskReply<R>, options: unknown): Promise<void> {
@@ -112,6 +160,9 @@ export class Task<P = unknown, R = unknown> {
     }
   }
 }
+
+/** Largest progress value stored on a task. */
+const MAX_PROGRESS_BYTES = 64 * 1024;
 
 /** Wraps a claimed task for a responder: same class, `send` replies. */
 export function deliveredTask<P, R>(work: ClaimedWork): Task<P, R> {

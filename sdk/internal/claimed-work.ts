@@ -6,6 +6,7 @@ export interface LeaseCommitter {
   commit(work: ClaimedWork, reply: TaskReply): Promise<boolean>;
   fail(work: ClaimedWork, error: unknown, reason: FailureReason): Promise<boolean>;
   release(work: ClaimedWork): Promise<boolean>;
+  progress(work: ClaimedWork, value: unknown): Promise<boolean>;
 }
 
 /**
@@ -39,6 +40,15 @@ export class ClaimedWork {
 
   fail(error: unknown, reason: FailureReason): Promise<boolean> {
     return this.once(() => this.committer.fail(this, error, reason));
+  }
+
+  /**
+   * Stores `value` as the task's latest progress and emits a `progress` event. False once the
+   * attempt has ended or lost its lease.
+   */
+  progress(value: unknown): Promise<boolean> {
+    if (this.settled) return Promise.resolve(false);
+    return this.committer.progress(this, value);
   }
 
   /** Gives the task back untouched (shutdown): it does not use up an attempt. */

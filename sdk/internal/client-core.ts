@@ -1,6 +1,7 @@
 import { ErrorCode, TumnusError } from '../errors.js';
 import type { TaskParentRecord } from '../model.js';
 import { CompletionWatcher } from './completion-watcher.js';
+import { EventHub } from './event-hub.js';
 import type { Logger } from './logger.js';
 import { findParent, StoreConnection, type ConnectionSettings } from './store/index.js';
 
@@ -10,6 +11,7 @@ import { findParent, StoreConnection, type ConnectionSettings } from './store/in
  */
 export class ClientCore {
   readonly completions: CompletionWatcher;
+  readonly events: EventHub;
   private connecting: Promise<StoreConnection> | null = null;
   private readonly closables = new Set<{ close(): Promise<void> }>();
   private closed = false;
@@ -19,6 +21,7 @@ export class ClientCore {
     readonly logger: Logger,
   ) {
     this.completions = new CompletionWatcher(this, logger.child({ component: 'waiters' }));
+    this.events = new EventHub(this, logger.child({ component: 'events' }));
   }
 
   get isClosed(): boolean {
@@ -32,10 +35,17 @@ export class ClientCore {
         new TumnusError(ErrorCode.ClientClosed, 'this Tumnus client is closed'),
       );
     }
-    this.connecting ??= StoreConnection.open(this.settings).catch((error: unknown) => {
-      this.connecting = null;
-      throw error;
-    });
+    this.connecting ??= StoreConnection.open(this.settings).then(
+      (store) => {
+        store.onEventWriteError = (error, lost) =>
+          this.logger.warn({ err: error, lost }, 'event write failed');
+        return store;
+      },
+      (error: unknown) => {
+        this.connecting = null;
+        throw error;
+      },
+    );
     return this.connecting;
   }
 
@@ -64,7 +74,7 @@ export class ClientCore {
     if (this.closed) return;
     this.closed = true;
 
-    const closing = [...this.closables, this.completions].map((c) => c.close());
+    const closing = [...this.closables, this.completions, this.events].map((c) => c.close());
     const results = await Promise.allSettled(closing);
     for (const result of results) {
       if (result.status === 'rejected') {

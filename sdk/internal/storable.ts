@@ -14,14 +14,18 @@ export const MAX_STORED_VALUE_BYTES = 7 * 1024 * 1024;
  * arrays. Functions, symbols, BigInt, cycles and class instances are refused rather than
  * silently dropped or mangled by the driver.
  */
-export function assertStorable(value: unknown, what: string): void {
+export function assertStorable(
+  value: unknown,
+  what: string,
+  maxBytes = MAX_STORED_VALUE_BYTES,
+): void {
   assertStorableShape(value, what);
 
   const size = bsonSize(value ?? null);
-  if (size > MAX_STORED_VALUE_BYTES) {
+  if (size > maxBytes) {
     throw new TumnusError(
       ErrorCode.PayloadTooLarge,
-      `${what} takes ${size} bytes as BSON; the limit is ${MAX_STORED_VALUE_BYTES}`,
+      `${what} takes ${size} bytes as BSON; the limit is ${maxBytes}`,
     );
   }
 }

@@ -1,4 +1,5 @@
 import { FailureReason, toFailureRecord } from '../errors.js';
+import type { TaskEventMap, TaskEventType } from '../events.js';
 import type { TaskReply, TaskSnapshot } from '../model.js';
 import { reconnectDelayMs, retryDelayMs } from './backoff.js';
 import type { Logger } from './logger.js';
@@ -8,6 +9,7 @@ import {
   findNextRunAt,
   isChangeStreamUnsupported,
   reapExpiredLeases,
+  recordProgress,
   recordFailure,
   releaseLease,
   renewLease,
@@ -32,6 +34,8 @@ export interface TaskClaimerOptions {
   owner: string;
   /** Safety-net period for reaping expired leases and claiming whatever the stream missed. */
   sweepIntervalMs: number;
+  /** Event retention class per parent, in days. @default 30 */
+  retentionDays?: (parent: string) => number;
   /** Takes ownership of a claimed task; must end it with complete, fail or release. */
   execute(work: ClaimedWork): void;
 }
@@ -112,7 +116,14 @@ export class TaskClaimer implements LeaseCommitter {
   // ---- LeaseCommitter: how ClaimedWork writes its outcome ------------------------------------
 
   async commit(work: ClaimedWork, reply: TaskReply): Promise<boolean> {
-    return this.finish(work, () => commitReply(this.store, work.task.id, work.token, reply));
+    const committed = await this.finish(work, () =>
+      commitReply(this.store, work.task.id, work.token, reply),
+    );
+    if (committed) {
+      const type = reply.status === 'success' ? 'succeeded' : 'failed';
+      this.emit(type, work.task, { attempt: work.task.attempts, reply });
+    }
+    return committed;
   }
 
   async fail(work: ClaimedWork, error: unknown, reason: FailureReason): Promise<boolean> {
@@ -124,9 +135,36 @@ export class TaskClaimer implements LeaseCommitter {
       ? new Date(now.getTime() + retryDelayMs(this.options.backoffMs(task.parent), task.attempts))
       : null;
 
-    return this.finish(work, () =>
+    const recorded = await this.finish(work, () =>
       recordFailure(this.store, task.id, work.token, failure, retryAt),
     );
+    if (recorded && retryAt)
+      this.emit('retrying', task, { attempt: task.attempts, failure, retryAt });
+    if (recorded && !retryAt) this.emit('dead', task, { attempt: task.attempts, failure });
+    return recorded;
+  }
+
+  private emit<E extends TaskEventType>(
+    type: E,
+    task: { id: string; parent: string },
+    data: TaskEventMap[E],
+  ): void {
+    this.store.eventLog.emit({
+      type,
+      parent: task.parent,
+      taskId: task.id,
+      data,
+      retentionDays: this.options.retentionDays?.(task.parent) ?? 30,
+    });
+  }
+
+  async progress(work: ClaimedWork, value: unknown): Promise<boolean> {
+    const held = await recordProgress(this.store, work.task.id, work.token, value);
+    if (!held) return false;
+    this.emit('progress', work.task, { attempt: work.task.attempts, value });
+    // Written before the call returns, so a task's progress events always precede its result.
+    await this.store.eventLog.flush();
+    return true;
   }
 
   async release(work: ClaimedWork): Promise<boolean> {
@@ -183,6 +221,7 @@ export class TaskClaimer implements LeaseCommitter {
     const deadline = Date.now() + this.options.timeoutMs(task.parent);
     const work = new ClaimedWork(task, token, deadline, this);
     this.held.set(task.id, work);
+    this.emit('started', task, { attempt: task.attempts, owner: this.options.owner });
     this.logger.debug(
       { taskId: task.id, parent: task.parent, attempt: task.attempts },
       'task claimed',
@@ -200,7 +239,12 @@ export class TaskClaimer implements LeaseCommitter {
     try {
       await this.store.clock.refresh();
       const reaped = await reapExpiredLeases(this.store, this.options.parents);
-      if (reaped > 0) this.logger.info({ reaped }, 'expired leases reaped');
+      for (const lease of reaped) {
+        const task = { id: lease.taskId, parent: lease.parent };
+        this.emit('lease-expired', task, { attempt: lease.attempt, owner: lease.owner });
+        if (lease.dead) this.emit('dead', task, { attempt: lease.attempt, failure: lease.failure });
+      }
+      if (reaped.length > 0) this.logger.info({ reaped: reaped.length }, 'expired leases reaped');
       this.maybeBacklog = true;
       await this.pump();
     } catch (error) {

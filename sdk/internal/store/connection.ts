@@ -1,7 +1,15 @@
 import { MongoClient, MongoParseError, type Collection, type Db } from 'mongodb';
 import { ErrorCode, TumnusError } from '../../errors.js';
 import { redactUri } from '../redact-uri.js';
-import { CollectionName, type ParentDocument, type TaskDocument } from './documents.js';
+import {
+  CollectionName,
+  type EventDocument,
+  type ParentDocument,
+  type SubscriptionDocument,
+  type TaskDocument,
+} from './documents.js';
+import { isDuplicateKeyError } from './duplicate-key.js';
+import { EventLog } from './events.js';
 import { ServerClock } from './server-clock.js';
 
 export interface ConnectionSettings {
@@ -16,7 +24,13 @@ export interface ConnectionSettings {
 export class StoreConnection {
   readonly tasks: Collection<TaskDocument>;
   readonly parents: Collection<ParentDocument>;
+  readonly events: Collection<EventDocument>;
+  readonly subscriptions: Collection<SubscriptionDocument>;
   readonly clock: ServerClock;
+  /** Lifecycle events, written in batches off the hot path. */
+  readonly eventLog: EventLog;
+  /** Called with the error when a batch of events could not be written. */
+  onEventWriteError: (error: unknown, lost: number) => void = () => undefined;
 
   private constructor(
     readonly client: MongoClient,
@@ -24,7 +38,10 @@ export class StoreConnection {
   ) {
     this.tasks = db.collection<TaskDocument>(CollectionName.Tasks);
     this.parents = db.collection<ParentDocument>(CollectionName.Parents);
+    this.events = db.collection<EventDocument>(CollectionName.Events);
+    this.subscriptions = db.collection<SubscriptionDocument>(CollectionName.Subscriptions);
     this.clock = new ServerClock(db);
+    this.eventLog = new EventLog(this, (error, lost) => this.onEventWriteError(error, lost));
   }
 
   static async open(settings: ConnectionSettings): Promise<StoreConnection> {
@@ -50,10 +67,11 @@ export class StoreConnection {
   }
 
   async close(): Promise<void> {
+    await this.eventLog.flush();
     await this.client.close();
   }
 
-  /** Indexes every parent shares; creating an existing index is a no-op. */
+  /** Collections and indexes every parent shares; creating existing ones is a no-op. */
   async ensureBaseIndexes(): Promise<void> {
     await this.tasks.createIndexes([
       // Claim order: the next ready task of a parent.
@@ -62,7 +80,36 @@ export class StoreConnection {
       { key: { status: 1, 'lease.expiresAt': 1 }, name: 'lease_expiry' },
       // At most one task per parent and idempotency key; tasks without a key are not indexed.
       { key: { dedupeKey: 1 }, name: 'idempotency', unique: true, sparse: true },
+      // Operators: list a parent's tasks newest first.
+      { key: { parent: 1, createdAt: -1 }, name: 'parent_created' },
     ]);
+
+    // Tasks are never removed automatically. Everything else expires at its own `expiresAt`,
+    // which the schema requires to be a real date: a TTL index silently skips anything else.
+    for (const collection of [this.events, this.subscriptions]) {
+      await this.createWithDateExpiry(collection.collectionName);
+      await collection.createIndex({ expiresAt: 1 }, { name: 'retention', expireAfterSeconds: 0 });
+    }
+    await this.events.createIndexes([
+      { key: { parent: 1, at: 1 }, name: 'parent_at' },
+      { key: { taskId: 1, at: 1 }, name: 'task_at' },
+    ]);
+  }
+
+  private async createWithDateExpiry(name: string): Promise<void> {
+    const validator = {
+      $jsonSchema: {
+        bsonType: 'object',
+        required: ['expiresAt'],
+        properties: { expiresAt: { bsonType: 'date' } },
+      },
+    };
+    try {
+      await this.db.createCollection(name, { validator });
+    } catch (error) {
+      // 48 NamespaceExists: created earlier (by us, with the same validator).
+      if ((error as { code?: unknown }).code !== 48 && !isDuplicateKeyError(error)) throw error;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ObjectId } from 'mongodb';
 import type { FailureRecord } from '../../errors.js';
+import type { TaskEventType } from '../../events.js';
 import type { LeaseRecord, TaskReply, TaskSnapshot, TaskStatus } from '../../model.js';
 
 /** The shape of a task in the `tasks` collection. */
@@ -30,12 +31,35 @@ export interface ParentDocument {
   leaseMs: number;
   timeoutMs: number;
   backoffMs: number;
+  retentionDays: number;
   createdAt: Date;
+}
+
+/** A lifecycle event in the `events` collection; removed by a TTL index at `expiresAt`. */
+export interface EventDocument {
+  _id: ObjectId;
+  type: TaskEventType;
+  parent: string;
+  taskId: string;
+  at: Date;
+  data: unknown;
+  expiresAt: Date;
+}
+
+/** Where an event subscriber stopped, so it can resume after being offline. */
+export interface SubscriptionDocument {
+  _id: string;
+  at: Date;
+  eventId: string;
+  updatedAt: Date;
+  expiresAt: Date;
 }
 
 export const CollectionName = Object.freeze({
   Parents: 'parents',
   Tasks: 'tasks',
+  Events: 'events',
+  Subscriptions: 'subscriptions',
 });
 
 export function toSnapshot(doc: TaskDocument): TaskSnapshot {

@@ -11,6 +11,7 @@ export {
   releaseLease,
   reapExpiredLeases,
   type ClaimedTask,
+  type ReapedLease,
 } from './leases.js';
 export {
   TaskCursor,
@@ -20,3 +21,13 @@ export {
 } from './watch-tasks.js';
 export { recordProgress } from './record-progress.js';
 export { bsonSize } from './bson-size.js';
+export {
+  EventLog,
+  findEventsSince,
+  findTaskEvents,
+  loadPosition,
+  savePosition,
+  EventCursor,
+  type NewEvent,
+  type SubscriberPosition,
+} from './events.js';

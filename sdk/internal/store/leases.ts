@@ -117,13 +117,22 @@ export async function releaseLease(
  * Takes back leases whose holder went silent: each such task records a `lease-expired` failure
  * and becomes pending again, or dead when it has used all its attempts. Each task is updated on
  * its own, conditional on the expired token, so a holder that renews at the same moment wins
- * cleanly. Returns how many leases were taken back.
+ * cleanly. Returns the leases taken back.
  */
+export interface ReapedLease {
+  taskId: string;
+  parent: string;
+  attempt: number;
+  owner: string;
+  failure: FailureRecord;
+  dead: boolean;
+}
+
 export async function reapExpiredLeases(
   store: StoreConnection,
   parents: readonly string[],
   limit = 100,
-): Promise<number> {
+): Promise<ReapedLease[]> {
   const now = store.clock.now();
   const expired = await store.tasks
     .find(
@@ -132,11 +141,11 @@ export async function reapExpiredLeases(
         status: TaskStatus.Leased,
         'lease.expiresAt': { $lte: now },
       },
-      { projection: { lease: 1, attempts: 1, maxAttempts: 1 }, limit },
+      { projection: { parent: 1, lease: 1, attempts: 1, maxAttempts: 1 }, limit },
     )
     .toArray();
 
-  let reaped = 0;
+  const reaped: ReapedLease[] = [];
   for (const doc of expired) {
     if (!doc.lease) continue;
     const attemptsLeft = doc.attempts < doc.maxAttempts;
@@ -159,7 +168,16 @@ export async function reapExpiredLeases(
       { ...heldBy(doc._id.toHexString(), doc.lease.token), 'lease.expiresAt': { $lte: now } },
       { $set: { ...next, lease: null, updatedAt: now }, $push: { failures: failure } },
     );
-    reaped += result.modifiedCount;
+    if (result.modifiedCount === 1) {
+      reaped.push({
+        taskId: doc._id.toHexString(),
+        parent: doc.parent,
+        attempt: doc.attempts,
+        owner: doc.lease.owner,
+        failure,
+        dead: !attemptsLeft,
+      });
+    }
   }
   return reaped;
 }

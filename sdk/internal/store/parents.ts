@@ -51,6 +51,7 @@ function toRecord(doc: ParentDocument): TaskParentRecord {
     leaseMs: doc.leaseMs,
     timeoutMs: doc.timeoutMs,
     backoffMs: doc.backoffMs,
+    retentionDays: (doc.retentionDays ?? 30) as TaskParentRecord['retentionDays'],
     createdAt: doc.createdAt,
   };
 }
