@@ -1,0 +1,76 @@
+import type { LogLevel, ResolvedConfig, TumnusConfig } from '../config.js';
+import { resolveConfig } from '../config/resolve-config.js';
+import { configError } from '../config/validate-config.js';
+import { createRuntimeLogger, type Logger } from '../logger.js';
+import { Supervisor } from '../supervisor.js';
+import { printError } from './print-error.js';
+import { ShutdownSignals } from './shutdown-signals.js';
+
+/** `tumnus-runtime start` flags as yargs parsed them; numbers arrive as text, checked here. */
+export interface StartArgs {
+  mongo?: string;
+  db?: string;
+  handlers?: string;
+  concurrency?: string;
+  config?: string;
+  graceMs?: string;
+  logLevel?: string;
+}
+
+export const ExitCode = Object.freeze({ Stopped: 0, StartFailed: 1 });
+
+/** Runs the runtime until SIGINT/SIGTERM; resolves with the process exit code. */
+export async function runStart(args: StartArgs): Promise<number> {
+  let config: ResolvedConfig;
+  try {
+    config = await resolveConfig({ flags: flagsConfig(args), configFile: args.config });
+  } catch (error) {
+    printError(error);
+    return ExitCode.StartFailed;
+  }
+
+  const logger = createRuntimeLogger({ level: config.logLevel });
+  const signals = new ShutdownSignals(logger);
+  const supervisor = await startSupervisor(config, logger);
+  if (!supervisor) {
+    signals.dispose();
+    return ExitCode.StartFailed;
+  }
+
+  await signals.requested;
+  await supervisor.stop();
+  return ExitCode.Stopped;
+}
+
+async function startSupervisor(config: ResolvedConfig, logger: Logger): Promise<Supervisor | null> {
+  try {
+    return await Supervisor.start(config, logger);
+  } catch (error) {
+    logger.error({ err: error }, 'runtime failed to start');
+    printError(error);
+    return null;
+  }
+}
+
+function flagsConfig(args: StartArgs): TumnusConfig {
+  return {
+    mongoUri: args.mongo,
+    dbName: args.db,
+    handlersDir: args.handlers,
+    concurrency: integerFlag(args.concurrency, '--concurrency'),
+    graceMs: integerFlag(args.graceMs, '--grace-ms'),
+    logLevel: args.logLevel as LogLevel | undefined,
+  };
+}
+
+function integerFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) {
+    const shown = JSON.stringify(value);
+    throw configError(
+      'the command-line flags',
+      `${flag} must be a positive integer (got ${shown})`,
+    );
+  }
+  return Number(value);
+}

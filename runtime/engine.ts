@@ -1,0 +1,120 @@
+import { ownerId } from '../sdk/internal/owner-id.js';
+import type { StoreConnection } from '../sdk/internal/store/index.js';
+import { TaskClaimer } from '../sdk/internal/task-claimer.js';
+import type { TaskParentRecord } from '../sdk/model.js';
+import { PARENT_DEFAULTS } from '../sdk/options.js';
+import type { ResolvedConfig } from './config.js';
+import type { LoadedHandler } from './handler-loader.js';
+import type { Logger } from './logger.js';
+import { HandlerPool } from './pool/handler-pool.js';
+import { TaskRunner } from './pool/task-runner.js';
+
+/**
+ * What runs tasks: one TaskClaimer for every handler's parent, feeding a thread pool as large as
+ * the claimer's concurrency, so a claimed task never waits for a thread.
+ */
+export class Engine {
+  private constructor(
+    private readonly pool: HandlerPool,
+    private readonly runner: TaskRunner,
+    private readonly claimer: TaskClaimer,
+  ) {}
+
+  static async start(
+    config: ResolvedConfig,
+    store: StoreConnection,
+    handlers: readonly LoadedHandler[],
+    parents: ReadonlyMap<string, TaskParentRecord>,
+    logger: Logger,
+  ): Promise<Engine> {
+    const pool = new HandlerPool(
+      {
+        threads: config.concurrency,
+        maxOldGenerationSizeMb: config.maxOldGenerationSizeMb,
+        handlerConfig: { smtp: config.smtp },
+      },
+      logger.child({ component: 'pool' }),
+    );
+    try {
+      await pool.warm(handlers.map((h) => h.file));
+      const runner = createRunner(config, store, handlers, pool, () => claimer, logger);
+      const claimer = createClaimer(config, store, parents, pool, runner, logger);
+      await claimer.start();
+      return new Engine(pool, runner, claimer);
+    } catch (error) {
+      await pool.destroy();
+      throw error;
+    }
+  }
+
+  get threads(): number {
+    return this.pool.threads;
+  }
+
+  get inFlight(): number {
+    return this.runner.inFlight;
+  }
+
+  /**
+   * Stops claiming, waits up to `graceMs` for attempts in flight, gives back the leases of the
+   * rest (their attempt is not spent), then terminates the threads. Returns how many it gave back.
+   */
+  async stop(graceMs: number): Promise<number> {
+    const released = await this.claimer.drain(graceMs);
+    await this.pool.destroy();
+    await this.runner.settled();
+    return released;
+  }
+}
+
+function createRunner(
+  config: ResolvedConfig,
+  store: StoreConnection,
+  handlers: readonly LoadedHandler[],
+  pool: HandlerPool,
+  claimer: () => TaskClaimer,
+  logger: Logger,
+): TaskRunner {
+  const handlerFiles = new Map(handlers.map((h) => [h.parent, h.file]));
+  const loggers = {
+    pool: logger.child({ component: 'pool' }),
+    handler: logger.child({ component: 'handler' }),
+  };
+  return new TaskRunner(
+    pool,
+    store,
+    claimer,
+    { handlerFiles, abortGraceMs: config.abortGraceMs },
+    loggers,
+  );
+}
+
+function createClaimer(
+  config: ResolvedConfig,
+  store: StoreConnection,
+  parents: ReadonlyMap<string, TaskParentRecord>,
+  pool: HandlerPool,
+  runner: TaskRunner,
+  logger: Logger,
+): TaskClaimer {
+  const records = [...parents.values()];
+  // LIMITATION: policies are read once at start-up; a parent's policy changed later (by
+  // taskParent.create elsewhere) applies to this runtime only after a restart.
+  const policy = (name: string) => parents.get(name) ?? PARENT_DEFAULTS;
+  return new TaskClaimer(
+    store,
+    {
+      parents: records.map((p) => p.name),
+      concurrency: pool.threads,
+      // LIMITATION: one claimer writes one lease length for all its parents, so the shortest
+      // leaseMs applies to every handler; it is renewed every third of that while a task runs.
+      leaseMs: Math.min(...records.map((p) => p.leaseMs)),
+      backoffMs: (name) => policy(name).backoffMs,
+      timeoutMs: (name) => policy(name).timeoutMs,
+      owner: ownerId('runtime'),
+      sweepIntervalMs: config.sweepIntervalMs,
+      execute: (work) => runner.execute(work),
+    },
+    logger.child({ component: 'claimer' }),
+  );
+}
