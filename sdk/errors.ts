@@ -9,6 +9,7 @@ export const ErrorCode = Object.freeze({
   InvalidArgument: 'INVALID_ARGUMENT',
   InvalidParentName: 'INVALID_PARENT_NAME',
   ParentNotFound: 'PARENT_NOT_FOUND',
+  ParentHasUnfinishedTasks: 'PARENT_HAS_UNFINISHED_TASKS',
   PayloadNotStorable: 'PAYLOAD_NOT_STORABLE',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   TaskNotFound: 'TASK_NOT_FOUND',

@@ -12,6 +12,8 @@ export const TaskStatus = Object.freeze({
   Failed: 'failed',
   /** Every attempt threw, timed out or crashed; `failures` holds each one. */
   Dead: 'dead',
+  /** Cancelled before it finished (`handle.cancel()`); a running attempt is aborted. */
+  Cancelled: 'cancelled',
 });
 export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
 
@@ -19,15 +21,19 @@ export const TERMINAL_STATUSES: readonly TaskStatus[] = Object.freeze([
   TaskStatus.Succeeded,
   TaskStatus.Failed,
   TaskStatus.Dead,
+  TaskStatus.Cancelled,
 ]);
 
 export function isTerminal(status: TaskStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
-/** What a sender gets back: the outcome a responder or handler committed. */
+/** How a responder or handler answers a task. */
 export const ResultStatus = Object.freeze({ Success: 'success', Failed: 'failed' });
 export type ResultStatus = (typeof ResultStatus)[keyof typeof ResultStatus];
+
+/** What a sender gets back: the committed answer, or `cancelled` for a cancelled task. */
+export type OutcomeStatus = ResultStatus | 'cancelled';
 
 /** A responder's answer to a task: `task.send({ status: 'success', payload })`. */
 export interface TaskReply<R = unknown> {
@@ -36,7 +42,7 @@ export interface TaskReply<R = unknown> {
 }
 
 export interface TaskResult<R = unknown> {
-  status: ResultStatus;
+  status: OutcomeStatus;
   /** The reply's payload; for a task that died, `{ error }` with the last attempt's failure. */
   payload: R | undefined;
   taskId: string;
@@ -66,6 +72,10 @@ export interface TaskSnapshot {
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
+  /** Why the task was cancelled, when it was. */
+  cancelReason?: string;
+  /** The latest progress a holder reported. */
+  progress?: unknown;
 }
 
 export interface LeaseRecord {
@@ -84,6 +94,8 @@ export interface TaskParentRecord {
   /** Days its events and other non-task records are kept: 30, 60 or 90. Tasks are kept forever. */
   retentionDays: RetentionDays;
   createdAt: Date;
+  /** True while the parent is being deleted: new tasks are refused. */
+  deleting?: boolean;
 }
 
 export const RETENTION_CLASSES = Object.freeze([30, 60, 90] as const);

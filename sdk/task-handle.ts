@@ -1,6 +1,6 @@
 import type { ClientCore } from './internal/client-core.js';
-import type { TaskResult, TaskSnapshot } from './model.js';
-import { findTask, findTaskEvents } from './internal/store/index.js';
+import { isTerminal, type TaskResult, type TaskSnapshot } from './model.js';
+import { cancelTask, findParent, findTask, findTaskEvents } from './internal/store/index.js';
 import {
   TASK_EVENT_TYPES,
   type TaskEvent,
@@ -53,6 +53,39 @@ export class TaskHandle<R = unknown> {
   /** Every recorded event of this task, oldest first (within the retention window). */
   async events(): Promise<TaskEvent[]> {
     return findTaskEvents(await this.core.connection(), this.id);
+  }
+
+  /**
+   * Cancels the task unless it already finished: a pending task never runs; a running attempt's
+   * `AbortSignal` fires (within a third of the lease, when its holder next renews) and its reply
+   * is discarded. Waiters resolve with `status: 'cancelled'`. Returns the task's final result.
+   */
+  async cancel(reason = 'cancelled by request'): Promise<TaskResult<R>> {
+    if (typeof reason !== 'string' || reason.length > 1_000) {
+      throw new TumnusError(
+        ErrorCode.InvalidArgument,
+        'reason must be a string of at most 1000 characters',
+      );
+    }
+    const store = await this.core.connection();
+    const { task, cancelled } = await cancelTask(store, this.id, reason);
+    if (!task) {
+      throw new TumnusError(ErrorCode.TaskNotFound, `task ${this.id} does not exist`, {
+        taskId: this.id,
+      });
+    }
+    if (cancelled) {
+      const parent = await findParent(store, task.parent);
+      store.eventLog.emit({
+        type: 'cancelled',
+        parent: task.parent,
+        taskId: task.id,
+        data: { reason },
+        retentionDays: parent?.retentionDays ?? 30,
+      });
+    }
+    if (!isTerminal(task.status)) throw new Error(`task ${task.id} is still ${task.status}`);
+    return toTaskResult<R>(task);
   }
 
   /** The task as stored right now. */

@@ -1,6 +1,17 @@
 import type { ClientCore } from './internal/client-core.js';
-import { findParent, listParents, upsertParent } from './internal/store/index.js';
-import { assertParentName } from './internal/validate.js';
+import { ErrorCode, TumnusError } from './errors.js';
+import {
+  countUnfinished,
+  deleteParent,
+  findParent,
+  findUnfinishedIds,
+  listParents,
+  markParentDeleting,
+  unmarkParentDeleting,
+  upsertParent,
+} from './internal/store/index.js';
+import { TaskHandle } from './task-handle.js';
+import { assertKnownKeys, assertParentName, assertPlainObject } from './internal/validate.js';
 import type { TaskParentRecord } from './model.js';
 import { PARENT_DEFAULTS, parseParentOptions, type TaskParentOptions } from './options.js';
 
@@ -21,6 +32,48 @@ export class TaskParents {
   async get(name: string): Promise<TaskParentRecord | null> {
     assertParentName(name);
     return findParent(await this.core.connection(), name);
+  }
+
+  /**
+   * Deletes a parent. While it has unfinished (pending, scheduled or running) tasks this is
+   * refused with `PARENT_HAS_UNFINISHED_TASKS`, unless `cancelUnfinished` is set: then each is
+   * cancelled first (a `cancelled` event each; waiters resolve with `cancelled`). Finished tasks
+   * stay, as every task does. Returns false when there was no such parent.
+   */
+  async delete(name: string, options: { cancelUnfinished?: boolean } = {}): Promise<boolean> {
+    assertParentName(name);
+    assertPlainObject(options, 'options');
+    assertKnownKeys(options, ['cancelUnfinished'], 'options');
+    const store = await this.core.connection();
+
+    // From here on sends are refused, so no task can slip in behind the check below.
+    if (!(await markParentDeleting(store, name))) return false;
+    try {
+      if (options.cancelUnfinished) await this.cancelAll(name);
+      const left = await countUnfinished(store, name);
+      if (left.pending + left.leased > 0) {
+        throw new TumnusError(
+          ErrorCode.ParentHasUnfinishedTasks,
+          `task parent ${name} has ${left.pending} pending and ${left.leased} running tasks; ` +
+            'let them finish or pass { cancelUnfinished: true }',
+        );
+      }
+    } catch (error) {
+      await unmarkParentDeleting(store, name);
+      throw error;
+    }
+    return deleteParent(store, name);
+  }
+
+  private async cancelAll(name: string): Promise<void> {
+    const store = await this.core.connection();
+    for (;;) {
+      const ids = await findUnfinishedIds(store, name, 500);
+      if (ids.length === 0) return;
+      await Promise.all(
+        ids.map((id) => new TaskHandle(id, name, this.core).cancel('task parent deleted')),
+      );
+    }
   }
 
   async list(): Promise<TaskParentRecord[]> {

@@ -1,4 +1,10 @@
-import { ResultStatus, TaskStatus, type TaskResult, type TaskSnapshot } from './model.js';
+import {
+  ResultStatus,
+  TaskStatus,
+  type OutcomeStatus,
+  type TaskResult,
+  type TaskSnapshot,
+} from './model.js';
 
 /** The sender's view of a finished task. */
 export function toTaskResult<R>(task: TaskSnapshot): TaskResult<R> {
@@ -6,10 +12,12 @@ export function toTaskResult<R>(task: TaskSnapshot): TaskResult<R> {
   const payload =
     task.status === TaskStatus.Dead
       ? { error: lastFailure ? publicFailure(lastFailure) : { message: 'the task died' } }
-      : task.reply?.payload;
+      : task.status === TaskStatus.Cancelled
+        ? { reason: task.cancelReason ?? 'cancelled' }
+        : task.reply?.payload;
 
   return {
-    status: task.status === TaskStatus.Succeeded ? ResultStatus.Success : ResultStatus.Failed,
+    status: outcomeOf(task.status),
     payload: payload as R | undefined,
     taskId: task.id,
     parent: task.parent,
@@ -19,6 +27,12 @@ export function toTaskResult<R>(task: TaskSnapshot): TaskResult<R> {
     createdAt: task.createdAt,
     finishedAt: task.finishedAt ?? task.updatedAt,
   };
+}
+
+function outcomeOf(status: TaskStatus): OutcomeStatus {
+  if (status === TaskStatus.Succeeded) return ResultStatus.Success;
+  if (status === TaskStatus.Cancelled) return 'cancelled';
+  return ResultStatus.Failed;
 }
 
 function publicFailure(failure: TaskSnapshot['failures'][number]) {

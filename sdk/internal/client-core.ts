@@ -52,7 +52,7 @@ export class ClientCore {
   async requireParent(name: string): Promise<TaskParentRecord> {
     const store = await this.connection();
     const parent = await findParent(store, name);
-    if (!parent) {
+    if (!parent || parent.deleting) {
       throw new TumnusError(
         ErrorCode.ParentNotFound,
         `task parent ${JSON.stringify(name)} does not exist; create it with taskParent.create()`,

@@ -18,6 +18,7 @@ export interface TaskDocument {
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
+  cancelReason?: string;
   /** `<parent>:<idempotency key>`, unique where present. */
   dedupeKey?: string;
   /** The latest `ctx.progress(value)` of the attempt holding the lease, and when it came. */
@@ -33,6 +34,8 @@ export interface ParentDocument {
   backoffMs: number;
   retentionDays: number;
   createdAt: Date;
+  /** Set while the parent is being deleted: sends are refused. */
+  deleting?: boolean;
 }
 
 /** A lifecycle event in the `events` collection; removed by a TTL index at `expiresAt`. */
@@ -77,5 +80,7 @@ export function toSnapshot(doc: TaskDocument): TaskSnapshot {
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
     finishedAt: doc.finishedAt ?? null,
+    ...(doc.cancelReason !== undefined ? { cancelReason: doc.cancelReason } : {}),
+    ...(doc.progress !== undefined ? { progress: doc.progress } : {}),
   };
 }

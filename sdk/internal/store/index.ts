@@ -1,6 +1,15 @@
 // The store: the only part of Tumnus that talks to MongoDB. One file per storage operation.
 export { StoreConnection, type ConnectionSettings } from './connection.js';
-export { upsertParent, findParent, listParents, type ParentPolicy } from './parents.js';
+export {
+  upsertParent,
+  findParent,
+  listParents,
+  markParentDeleting,
+  unmarkParentDeleting,
+  deleteParent,
+  type ParentPolicy,
+} from './parents.js';
+export { cancelTask, countUnfinished, findUnfinishedIds } from './cancel-task.js';
 export { insertTask, type NewTask, type InsertedTask } from './insert-task.js';
 export { findTask, findFinishedTasks, findNextRunAt, isTaskId } from './read-tasks.js';
 export {

@@ -2,7 +2,7 @@ import type { TaskParentRecord } from '../../model.js';
 import type { StoreConnection } from './connection.js';
 import type { ParentDocument } from './documents.js';
 
-export type ParentPolicy = Omit<TaskParentRecord, 'name' | 'createdAt'>;
+export type ParentPolicy = Omit<TaskParentRecord, 'name' | 'createdAt' | 'deleting'>;
 
 /**
  * Creates the parent if it does not exist, so that `create` is safe to call from every process at
@@ -52,6 +52,25 @@ function toRecord(doc: ParentDocument): TaskParentRecord {
     timeoutMs: doc.timeoutMs,
     backoffMs: doc.backoffMs,
     retentionDays: (doc.retentionDays ?? 30) as TaskParentRecord['retentionDays'],
+    ...(doc.deleting ? { deleting: true } : {}),
     createdAt: doc.createdAt,
   };
+}
+
+/**
+ * Marks a parent as being deleted: from then on `send` refuses its tasks, so that none can be
+ * created while its unfinished ones are cancelled.
+ */
+export async function markParentDeleting(store: StoreConnection, name: string): Promise<boolean> {
+  const result = await store.parents.updateOne({ _id: name }, { $set: { deleting: true } });
+  return result.matchedCount === 1;
+}
+
+export async function unmarkParentDeleting(store: StoreConnection, name: string): Promise<void> {
+  await store.parents.updateOne({ _id: name }, { $unset: { deleting: '' } });
+}
+
+export async function deleteParent(store: StoreConnection, name: string): Promise<boolean> {
+  const result = await store.parents.deleteOne({ _id: name });
+  return result.deletedCount === 1;
 }
