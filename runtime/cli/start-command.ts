@@ -30,8 +30,9 @@ export async function runStart(args: StartArgs): Promise<number> {
   }
 
   const logger = createRuntimeLogger({ level: config.logLevel });
-  const signals = new ShutdownSignals(logger);
-  const supervisor = await startSupervisor(config, logger);
+  const cliLogger = logger.child({ component: 'cli' });
+  const signals = new ShutdownSignals(cliLogger);
+  const supervisor = await startSupervisor(config, logger, cliLogger);
   if (!supervisor) {
     signals.dispose();
     return ExitCode.StartFailed;
@@ -42,11 +43,15 @@ export async function runStart(args: StartArgs): Promise<number> {
   return ExitCode.Stopped;
 }
 
-async function startSupervisor(config: ResolvedConfig, logger: Logger): Promise<Supervisor | null> {
+async function startSupervisor(
+  config: ResolvedConfig,
+  logger: Logger,
+  cliLogger: Logger,
+): Promise<Supervisor | null> {
   try {
     return await Supervisor.start(config, logger);
   } catch (error) {
-    logger.error({ err: error }, 'runtime failed to start');
+    cliLogger.error({ err: error }, 'runtime failed to start');
     printError(error);
     return null;
   }

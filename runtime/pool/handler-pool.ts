@@ -46,7 +46,8 @@ export class HandlerPool {
 
   /**
    * Loads every handler in every thread before the first task. Threads take one request each, so
-   * `threads` concurrent requests reach every thread once.
+   * `threads` concurrent requests normally reach every thread once; a thread that missed out
+   * loads a handler on its first task of that parent.
    */
   async warm(handlerFiles: string[]): Promise<void> {
     const request: WarmRequest = { kind: 'warm', handlerFiles };

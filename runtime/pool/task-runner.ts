@@ -126,6 +126,9 @@ export class TaskRunner {
   /**
    * When the attempt ends from outside (time limit, lost lease, shutdown), tells the handler
    * through `ctx.signal`, then terminates its thread if it has not finished `abortGraceMs` later.
+   *
+   * LIMITATION: the claimer frees the slot at once, so the next claimed task may wait in the
+   * pool's queue (its time limit running) until the aborted handler's thread stops or is killed.
    */
   private watchAbort(work: ClaimedWork, channel: TaskChannel, terminate: AbortController) {
     let timer: NodeJS.Timeout | undefined;
