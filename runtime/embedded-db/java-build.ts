@@ -28,31 +28,20 @@ const STAMP_FILE = 'build.json';
 const MAVEN_TIMEOUT_MS = 300_000;
 const JAVAC_TIMEOUT_MS = 120_000;
 
-export interface WireServerBuild {
-  /** Directory holding `classes/`, `lib/` and the stamp file. */
-  dir: string;
-  /** Value for `java -cp`. */
-  classpath: string;
-  /** Whether this call compiled it (false: an earlier build was reused). */
-  built: boolean;
-}
-
 /**
- * Returns a compiled Java wire server launcher, building it on first use. A build lives in
+ * Returns the `java -cp` value of the compiled Java wire server launcher, building it on first use. A build lives in
  * `.tumnus/embedded-db/wire-server-<hash>/` under the package root, where the hash covers the
  * launcher source and pom: an edit to either makes a new directory, an unchanged checkout reuses
  * the old one. Builds happen in a temporary directory renamed into place, so two processes that
  * start at once (vitest workers) never see a half-written build.
  */
-export async function ensureWireServerBuild(jdk: Jdk, logger: Logger): Promise<WireServerBuild> {
-  const sourceDir = await findLauncherSource();
+export async function ensureWireServerBuild(jdk: Jdk, logger: Logger): Promise<string> {
+  const sourceDir = findLauncherSource();
   const hash = await hashLauncherSource(sourceDir);
   const dir = path.join(findPackageRoot(), '.tumnus', 'embedded-db', `wire-server-${hash}`);
   const classpath = [path.join(dir, 'classes'), path.join(dir, 'lib', '*')].join(path.delimiter);
 
-  if (existsSync(path.join(dir, STAMP_FILE))) {
-    return { dir, classpath, built: false };
-  }
+  if (existsSync(path.join(dir, STAMP_FILE))) return classpath;
 
   const mvn = await findMaven();
   const startedAt = Date.now();
@@ -67,7 +56,7 @@ export async function ensureWireServerBuild(jdk: Jdk, logger: Logger): Promise<W
     await rm(tmp, { recursive: true, force: true });
   }
   logger.info({ dir, durationMs: Date.now() - startedAt }, 'built java wire server');
-  return { dir, classpath, built: true };
+  return classpath;
 }
 
 async function buildInto(tmp: string, sourceDir: string, jdk: Jdk, mvn: string): Promise<void> {
@@ -120,12 +109,10 @@ async function run(
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
     const output = `${stdout}\n${stderr}`.trim().split('\n').slice(-20).join('\n');
-    throw new Error(
-      `${path.basename(command)} failed while building the java wire server:\n${output}`,
-      {
-        cause: error,
-      },
-    );
+    const tool = path.basename(command);
+    throw new Error(`${tool} failed while building the java wire server:\n${output}`, {
+      cause: error,
+    });
   }
 }
 
@@ -170,7 +157,7 @@ async function listFiles(dir: string): Promise<string[]> {
  * there (tsx, vitest) or compiled from dist/runtime/embedded-db/; both sit under the same package
  * root, so the sources are found from it rather than from this file's own directory.
  */
-async function findLauncherSource(): Promise<string> {
+function findLauncherSource(): string {
   const candidate = path.join(findPackageRoot(), 'runtime', 'embedded-db', 'java');
   if (!existsSync(path.join(candidate, 'pom.xml'))) {
     // LIMITATION: the published package ships only dist/; the fallback works from a checkout.
@@ -180,7 +167,7 @@ async function findLauncherSource(): Promise<string> {
 }
 
 /** The nearest directory above this module that holds a package.json. */
-export function findPackageRoot(): string {
+function findPackageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);
