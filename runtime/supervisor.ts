@@ -1,3 +1,4 @@
+import { CronScheduler } from '../sdk/internal/cron-scheduler.js';
 import { redactUri } from '../sdk/internal/redact-uri.js';
 import { upsertParent, type StoreConnection } from '../sdk/internal/store/index.js';
 import type { TaskParentRecord } from '../sdk/model.js';
@@ -20,6 +21,7 @@ export class Supervisor {
     private readonly config: ResolvedConfig,
     private readonly database: RuntimeDatabase,
     private readonly engine: Engine | null,
+    private readonly scheduler: CronScheduler,
     private readonly logger: Logger,
   ) {}
 
@@ -39,7 +41,11 @@ export class Supervisor {
       throw error;
     }
 
-    const supervisor = new Supervisor(config, database, engine, log);
+    // Every supervisor fires every schedule; idempotency keys make each fire a single task.
+    const scheduler = new CronScheduler(database.store, logger.child({ component: 'scheduler' }));
+    await scheduler.start();
+
+    const supervisor = new Supervisor(config, database, engine, scheduler, log);
     supervisor.logReady(handlers, performance.now() - startedAt);
     return supervisor;
   }
@@ -55,6 +61,7 @@ export class Supervisor {
     const { graceMs } = this.config;
     this.logger.info({ inFlight: this.engine?.inFlight ?? 0, graceMs }, 'runtime stopping');
 
+    this.scheduler.stop();
     const released = (await this.engine?.stop(graceMs)) ?? 0;
     await this.database.close();
 

@@ -49,5 +49,7 @@ export {
   type SendOptions,
   type WaitForResultOptions,
   type ResponderOptions,
+  type ScheduleOptions,
 } from './options.js';
+export type { ScheduleRecord } from './internal/store/index.js';
 export { redactUri } from './internal/redact-uri.js';

@@ -8,6 +8,8 @@ import {
 } from './internal/validate.js';
 import type { Logger } from './internal/logger.js';
 import { RETENTION_CLASSES, type RetentionDays } from './model.js';
+import { Cron } from 'croner';
+import { assertStorable } from './internal/storable.js';
 
 /** Longest time any duration option may take: about 24.8 days, the limit of a Node timer. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
@@ -296,4 +298,51 @@ export function parseResponderOptions(input: unknown): Required<ResponderOptions
         MAX_DURATION_MS,
       ) ?? RESPONDER_DEFAULTS.sweepIntervalMs,
   };
+}
+
+// ---- taskParent.schedule(parent, options) -------------------------------------------------------
+
+export interface ScheduleOptions {
+  /** The schedule's name within its parent (same alphabet as parent names). */
+  name: string;
+  /** A cron expression (5 fields, or 6 with seconds first). */
+  cron: string;
+  /** IANA time zone the expression is read in. @default 'UTC' */
+  timezone?: string;
+  /** The payload of every task the schedule creates. @default {} */
+  payload?: unknown;
+}
+
+export function parseScheduleOptions(input: unknown): Required<ScheduleOptions> {
+  assertPlainObject(input, 'options');
+  assertKnownKeys(input, ['name', 'cron', 'timezone', 'payload'], 'options');
+  const options = input as ScheduleOptions;
+  assertParentName(options.name, 'options.name');
+
+  const timezone = options.timezone ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+  } catch {
+    throw new TumnusError(
+      ErrorCode.InvalidArgument,
+      `options.timezone ${JSON.stringify(timezone)} is not an IANA time zone`,
+    );
+  }
+  if (typeof options.cron !== 'string') {
+    throw new TumnusError(ErrorCode.InvalidArgument, 'options.cron must be a cron expression');
+  }
+  try {
+    new Cron(options.cron, { timezone, paused: true });
+  } catch (error) {
+    throw new TumnusError(
+      ErrorCode.InvalidArgument,
+      `options.cron is invalid: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const payload = options.payload ?? {};
+  assertStorable(payload, 'options.payload');
+  return { name: options.name, cron: options.cron, timezone, payload };
 }

@@ -3,6 +3,10 @@ import { ErrorCode, TumnusError } from './errors.js';
 import {
   countUnfinished,
   deleteParent,
+  deleteSchedule,
+  listSchedules,
+  upsertSchedule,
+  type ScheduleRecord,
   findParent,
   findUnfinishedIds,
   listParents,
@@ -13,7 +17,13 @@ import {
 import { TaskHandle } from './task-handle.js';
 import { assertKnownKeys, assertParentName, assertPlainObject } from './internal/validate.js';
 import type { TaskParentRecord } from './model.js';
-import { PARENT_DEFAULTS, parseParentOptions, type TaskParentOptions } from './options.js';
+import {
+  PARENT_DEFAULTS,
+  parseParentOptions,
+  parseScheduleOptions,
+  type ScheduleOptions,
+  type TaskParentOptions,
+} from './options.js';
 
 /** Task parents: the named queues that decide whether a task may be created. */
 export class TaskParents {
@@ -74,6 +84,31 @@ export class TaskParents {
         ids.map((id) => new TaskHandle(id, name, this.core).cancel('task parent deleted')),
       );
     }
+  }
+
+  /**
+   * Adds (or updates) a recurring schedule: one task of `parent` per fire of `cron` in
+   * `timezone` (default UTC), created by the running supervisors — exactly once per fire across
+   * all of them. A fire missed while no supervisor ran is made up once at start-up (only the
+   * latest one, never a burst).
+   */
+  async schedule(parent: string, options: ScheduleOptions): Promise<ScheduleRecord> {
+    assertParentName(parent, 'parent');
+    const schedule = parseScheduleOptions(options);
+    const store = await this.core.connection();
+    await this.core.requireParent(parent);
+    return upsertSchedule(store, { parent, ...schedule });
+  }
+
+  async unschedule(parent: string, name: string): Promise<boolean> {
+    assertParentName(parent, 'parent');
+    assertParentName(name, 'name');
+    return deleteSchedule(await this.core.connection(), parent, name);
+  }
+
+  async schedules(parent?: string): Promise<ScheduleRecord[]> {
+    if (parent !== undefined) assertParentName(parent, 'parent');
+    return listSchedules(await this.core.connection(), parent ? [parent] : undefined);
   }
 
   async list(): Promise<TaskParentRecord[]> {

@@ -10,6 +10,7 @@ import {
 } from './documents.js';
 import { isDuplicateKeyError } from './duplicate-key.js';
 import { EventLog } from './events.js';
+import type { ScheduleDocument } from './schedules.js';
 import { ServerClock } from './server-clock.js';
 
 export interface ConnectionSettings {
@@ -26,6 +27,7 @@ export class StoreConnection {
   readonly parents: Collection<ParentDocument>;
   readonly events: Collection<EventDocument>;
   readonly subscriptions: Collection<SubscriptionDocument>;
+  readonly schedules: Collection<ScheduleDocument>;
   readonly clock: ServerClock;
   /** Lifecycle events, written in batches off the hot path. */
   readonly eventLog: EventLog;
@@ -40,6 +42,7 @@ export class StoreConnection {
     this.parents = db.collection<ParentDocument>(CollectionName.Parents);
     this.events = db.collection<EventDocument>(CollectionName.Events);
     this.subscriptions = db.collection<SubscriptionDocument>(CollectionName.Subscriptions);
+    this.schedules = db.collection<ScheduleDocument>(CollectionName.Schedules);
     this.clock = new ServerClock(db);
     this.eventLog = new EventLog(this, (error, lost) => this.onEventWriteError(error, lost));
   }

@@ -63,6 +63,7 @@ export const CollectionName = Object.freeze({
   Tasks: 'tasks',
   Events: 'events',
   Subscriptions: 'subscriptions',
+  Schedules: 'schedules',
 });
 
 export function toSnapshot(doc: TaskDocument): TaskSnapshot {

@@ -40,3 +40,10 @@ export {
   type NewEvent,
   type SubscriberPosition,
 } from './events.js';
+export {
+  upsertSchedule,
+  deleteSchedule,
+  listSchedules,
+  recordFire,
+  type ScheduleRecord,
+} from './schedules.js';
