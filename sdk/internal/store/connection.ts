@@ -11,6 +11,7 @@ import {
 import { isDuplicateKeyError } from './duplicate-key.js';
 import { EventLog } from './events.js';
 import type { ScheduleDocument } from './schedules.js';
+import type { SupervisorRecord } from './supervisors.js';
 import { ServerClock } from './server-clock.js';
 
 export interface ConnectionSettings {
@@ -28,6 +29,7 @@ export class StoreConnection {
   readonly events: Collection<EventDocument>;
   readonly subscriptions: Collection<SubscriptionDocument>;
   readonly schedules: Collection<ScheduleDocument>;
+  readonly supervisors: Collection<SupervisorRecord>;
   readonly clock: ServerClock;
   /** Lifecycle events, written in batches off the hot path. */
   readonly eventLog: EventLog;
@@ -43,6 +45,7 @@ export class StoreConnection {
     this.events = db.collection<EventDocument>(CollectionName.Events);
     this.subscriptions = db.collection<SubscriptionDocument>(CollectionName.Subscriptions);
     this.schedules = db.collection<ScheduleDocument>(CollectionName.Schedules);
+    this.supervisors = db.collection<SupervisorRecord>(CollectionName.Supervisors);
     this.clock = new ServerClock(db);
     this.eventLog = new EventLog(this, (error, lost) => this.onEventWriteError(error, lost));
   }
@@ -89,7 +92,7 @@ export class StoreConnection {
 
     // Tasks are never removed automatically. Everything else expires at its own `expiresAt`,
     // which the schema requires to be a real date: a TTL index silently skips anything else.
-    for (const collection of [this.events, this.subscriptions]) {
+    for (const collection of [this.events, this.subscriptions, this.supervisors]) {
       await this.createWithDateExpiry(collection.collectionName);
       await collection.createIndex({ expiresAt: 1 }, { name: 'retention', expireAfterSeconds: 0 });
     }

@@ -64,6 +64,7 @@ export const CollectionName = Object.freeze({
   Events: 'events',
   Subscriptions: 'subscriptions',
   Schedules: 'schedules',
+  Supervisors: 'supervisors',
 });
 
 export function toSnapshot(doc: TaskDocument): TaskSnapshot {

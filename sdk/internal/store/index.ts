@@ -47,3 +47,19 @@ export {
   recordFire,
   type ScheduleRecord,
 } from './schedules.js';
+export {
+  listTasks,
+  parentStatus,
+  retryTask,
+  countPurgeable,
+  purgeFinished,
+  type TaskQuery,
+  type ParentStatus,
+  type PurgeQuery,
+} from './operator.js';
+export {
+  heartbeatSupervisor,
+  removeSupervisor,
+  listLiveSupervisors,
+  type SupervisorRecord,
+} from './supervisors.js';
