@@ -26,7 +26,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/runtime/**', 'tumnus/runtime'], message: 'sdk/ must not import runtime/' }] },
+        {
+          patterns: [
+            {
+              group: ['**/runtime/**', 'tumnus/runtime'],
+              message: 'sdk/ must not import runtime/',
+            },
+          ],
+        },
       ],
     },
   },
@@ -39,7 +46,12 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'mongodb', message: 'import MongoDB only inside sdk/internal/store/' }],
-          patterns: [{ group: ['**/runtime/**', 'tumnus/runtime'], message: 'sdk/ must not import runtime/' }],
+          patterns: [
+            {
+              group: ['**/runtime/**', 'tumnus/runtime'],
+              message: 'sdk/ must not import runtime/',
+            },
+          ],
         },
       ],
     },

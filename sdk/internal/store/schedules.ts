@@ -73,6 +73,13 @@ export async function recordFire(
 }
 
 function toRecord(doc: ScheduleDocument): ScheduleRecord {
-  const { _id: _ignored, ...record } = doc;
-  return record;
+  return {
+    parent: doc.parent,
+    name: doc.name,
+    cron: doc.cron,
+    timezone: doc.timezone,
+    payload: doc.payload,
+    createdAt: doc.createdAt,
+    lastFireAt: doc.lastFireAt,
+  };
 }
