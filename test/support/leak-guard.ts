@@ -18,6 +18,7 @@ import { afterAll, beforeAll } from 'vitest';
 const WATCHED = Object.freeze(['TCPSocketWrap', 'TCPServerWrap', 'TLSWrap']);
 const GRACE_MS = 2_000;
 const POLL_MS = 25;
+const QUIET_POLL_MS = 50;
 
 export type NetworkHandleCounts = Record<string, number>;
 
@@ -55,12 +56,28 @@ export async function settledExcess(
   return excess;
 }
 
+/**
+ * The counts once they held still for one poll (at most `GRACE_MS`): a worker that ran another
+ * file before may still be closing that file's sockets, which would inflate a baseline.
+ */
+export async function quietNetworkHandles(): Promise<NetworkHandleCounts> {
+  const deadline = Date.now() + GRACE_MS;
+  let previous = countNetworkHandles();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, QUIET_POLL_MS));
+    const now = countNetworkHandles();
+    if (WATCHED.every((type) => now[type] === previous[type])) return now;
+    previous = now;
+  }
+  return previous;
+}
+
 let baseline: NetworkHandleCounts | undefined;
 
 // Registered from the setup file, so vitest runs this beforeAll first and this afterAll last:
 // the file's own cleanup hooks (closing clients, dropping its database) have finished by then.
-beforeAll(() => {
-  baseline = countNetworkHandles();
+beforeAll(async () => {
+  baseline = await quietNetworkHandles();
 });
 
 afterAll(async () => {
