@@ -29,7 +29,7 @@ function startRuntime(graceMs: number): RunningProcess {
 
 /** Resolves once `text` occurs `count` times in the runtime's output. */
 async function occurrences(runtime: RunningProcess, text: string, count: number): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 30_000;
   while (runtime.output().split(text).length - 1 < count) {
     if (Date.now() > deadline)
       throw new Error(`fewer than ${count} × ${text}:\n${runtime.output()}`);
@@ -79,7 +79,8 @@ describe('SIGTERM during in-flight work', () => {
   it('hands back what outlives the grace period, without using an attempt', async () => {
     const first = startRuntime(300);
     await first.waitFor('runtime ready', 30_000);
-    const handle = await new client.Task('Sleepy').send({ ms: 3_000 });
+    // Long enough that the 300 ms grace runs out even on a loaded machine.
+    const handle = await new client.Task('Sleepy').send({ ms: 5_000 });
     await occurrences(first, 'nap started', 1);
 
     expect(await first.stop('SIGTERM')).toBe(0);
@@ -88,7 +89,7 @@ describe('SIGTERM during in-flight work', () => {
 
     const second = startRuntime(10_000);
     try {
-      const result = await handle.result({ timeoutMs: 20_000 });
+      const result = await handle.result({ timeoutMs: 40_000 });
       expect(result).toMatchObject({ status: 'success', attempts: 1 });
       expect(result.payload).toMatchObject({ pid: second.child.pid });
     } finally {

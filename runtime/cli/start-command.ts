@@ -17,7 +17,7 @@ export interface StartArgs {
   logLevel?: string;
 }
 
-export const ExitCode = Object.freeze({ Stopped: 0, StartFailed: 1 });
+export const ExitCode = Object.freeze({ Stopped: 0, StartFailed: 1, StopFailed: 1 });
 
 /** Runs the runtime until SIGINT/SIGTERM; resolves with the process exit code. */
 export async function runStart(args: StartArgs): Promise<number> {
@@ -39,8 +39,14 @@ export async function runStart(args: StartArgs): Promise<number> {
   }
 
   await signals.requested;
-  await supervisor.stop();
-  return ExitCode.Stopped;
+  try {
+    await supervisor.stop();
+    return ExitCode.Stopped;
+  } catch (error) {
+    cliLogger.error({ err: error }, 'runtime stop failed');
+    printError(error);
+    return ExitCode.StopFailed;
+  }
 }
 
 async function startSupervisor(
