@@ -5,13 +5,19 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MongoClient, ObjectId } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import Tumnus from '../sdk/index.js';
 import { startProcess, type RunningProcess } from './support/child-process.js';
 import { useTestDatabase } from './support/test-database.js';
 
 const database = useTestDatabase();
 const folders: string[] = [];
+/** Runtimes started by single tests, killed after each so a failure cannot leave one running. */
+const spawned: RunningProcess[] = [];
+
+afterEach(async () => {
+  await Promise.all(spawned.splice(0).map((runtime) => runtime.stop('SIGKILL')));
+});
 
 /** A fresh folder holding `files` (name → source). */
 async function handlersFolder(files: Record<string, string>): Promise<string> {
@@ -150,6 +156,7 @@ describe('tumnus-runtime start with a broken handler file', () => {
       'Broken.ts': 'export default async (task) => { return task.payload +  ; };',
     });
     const runtime = startRuntime(dir);
+    spawned.push(runtime);
 
     expect(await runtime.exited).not.toBe(0);
     expect(runtime.output()).toContain('HANDLER_LOAD_FAILED');
@@ -161,6 +168,7 @@ describe('tumnus-runtime start with a broken handler file', () => {
   it('exits non-zero when a handler file has no default export function', async () => {
     const dir = await handlersFolder({ 'NoDefault.ts': 'export const handler = async () => 1;' });
     const runtime = startRuntime(dir);
+    spawned.push(runtime);
 
     expect(await runtime.exited).not.toBe(0);
     expect(runtime.output()).toContain('has no default export function');

@@ -4,7 +4,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import Tumnus from '../sdk/index.js';
 import { startProcess, type RunningProcess } from './support/child-process.js';
 import { useTestDatabase } from './support/test-database.js';
@@ -21,10 +21,14 @@ const SLEEPY = `
 
 let handlersDir: string;
 let client: Tumnus;
+/** Every runtime a test started, so that a failed test cannot leave one running. */
+const spawned: RunningProcess[] = [];
 
 function startRuntime(graceMs: number): RunningProcess {
   const args = ['dist/runtime/cli.js', 'start', '--mongo', database.uri, '--handlers', handlersDir];
-  return startProcess(process.execPath, [...args, '--grace-ms', String(graceMs)], {});
+  const runtime = startProcess(process.execPath, [...args, '--grace-ms', String(graceMs)], {});
+  spawned.push(runtime);
+  return runtime;
 }
 
 /** Resolves once `text` occurs `count` times in the runtime's output. */
@@ -49,6 +53,10 @@ beforeAll(async () => {
   handlersDir = await mkdtemp(path.join(tmpdir(), 'tumnus-shutdown-'));
   await writeFile(path.join(handlersDir, 'Sleepy.ts'), SLEEPY);
   client = new Tumnus(database.uri);
+});
+
+afterEach(async () => {
+  await Promise.all(spawned.splice(0).map((runtime) => runtime.stop('SIGKILL')));
 });
 
 afterAll(async () => {
