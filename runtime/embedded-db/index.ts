@@ -10,7 +10,7 @@ export { EmbeddedDatabaseUnavailableError, type EmbeddedDatabaseAttempt } from '
 export type EmbeddedDatabaseKind = 'mongod' | 'java-wire-server';
 
 export interface EmbeddedDatabase {
-  /** Connection string without a database name, e.g. `mongodb://127.0.0.1:40123/?replicaSet=rs0`. */
+  /** Connection string without a database name: `mongodb://127.0.0.1:40123/?replicaSet=rs0`. */
   uri: string;
   kind: EmbeddedDatabaseKind;
   /** True for a mongod replica set; the Java wire server reports itself as a standalone. */

@@ -1,17 +1,18 @@
 package dev.tumnus.embeddeddb;
 
+import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.bson.Document;
+import io.netty.channel.Channel;
 import java.util.Collection;
+import java.util.function.Supplier;
 
 /**
- * mongo-java-server answers a change stream's getMore at once, with an empty batch when nothing
- * happened, and the driver asks again immediately: one idle stream costs thousands of round trips
- * a second, which starves a two-core test machine. MongoDB instead holds an awaitData getMore open
- * until an event arrives or maxTimeMS (default 1 s) passes. This backend approximates that by
- * re-checking an empty batch every few milliseconds, for a bounded time.
+ * mongo-java-server's in-memory backend with two corrections that matter to a task queue's tests:
+ * change stream getMore waits for events instead of spinning, and findAndModify writes to the
+ * oplog (see FindAndModifyOplog).
  */
-final class AwaitingMemoryBackend extends MemoryBackend {
+final class TumnusMemoryBackend extends MemoryBackend {
   /** How often an empty getMore is re-checked: the extra latency an event can see. */
   static final long POLL_INTERVAL_MS = 10;
 
@@ -22,6 +23,36 @@ final class AwaitingMemoryBackend extends MemoryBackend {
    */
   static final long MAX_WAIT_MS = 250;
 
+  @Override
+  public Document handleCommand(
+      Channel channel, String databaseName, String command, Document query) {
+    if (!FindAndModifyOplog.handles(command)) {
+      return super.handleCommand(channel, databaseName, command, query);
+    }
+    String collectionName = FindAndModifyOplog.collectionName(command, query);
+    Supplier<MongoCollection<?>> collection =
+        () -> resolveDatabase(databaseName).resolveCollection(collectionName, false);
+    MongoCollection<?> existing = collection.get();
+    // The collection's own write methods synchronize on it; holding the same monitor across the
+    // write and its oplog entry keeps events in commit order with concurrent writers. A command
+    // that creates the collection has no such monitor yet and falls back to the backend's.
+    synchronized (existing != null ? existing : this) {
+      return FindAndModifyOplog.run(
+          oplog,
+          existing,
+          query,
+          cmd -> super.handleCommand(channel, databaseName, command, cmd),
+          collection);
+    }
+  }
+
+  /**
+   * mongo-java-server answers a change stream's getMore at once, with an empty batch when nothing
+   * happened, and the driver asks again immediately: one idle stream costs thousands of round
+   * trips a second, which starves a two-core test machine. MongoDB instead holds an awaitData
+   * getMore open until an event arrives or maxTimeMS passes. This re-checks an empty batch every
+   * few milliseconds, for a bounded time.
+   */
   @Override
   protected Document handleGetMore(String databaseName, String command, Document query) {
     Document response = super.handleGetMore(databaseName, command, query);
@@ -45,7 +76,7 @@ final class AwaitingMemoryBackend extends MemoryBackend {
     return Math.max(0, Math.min(requested, MAX_WAIT_MS));
   }
 
-  /** An empty batch from a cursor that stays open is what a tailable (change stream) getMore returns. */
+  /** An empty batch from a cursor that stays open: a tailable (change stream) getMore's answer. */
   private static boolean isEmptyOpenBatch(Document response) {
     if (!(response.get("cursor") instanceof Document cursor)) {
       return false;

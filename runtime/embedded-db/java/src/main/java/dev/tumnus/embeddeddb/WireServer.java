@@ -19,7 +19,7 @@ public final class WireServer {
 
   /**
    * Netty binds each connection to one event-loop thread for its lifetime, and a change stream's
-   * getMore may wait on that thread (see AwaitingMemoryBackend). Many cheap threads keep test
+   * getMore may wait on that thread (see TumnusMemoryBackend). Many cheap threads keep test
    * connections from sharing one, so one waiting stream rarely delays another connection.
    */
   static final int WORKER_THREADS = 32;
@@ -60,7 +60,7 @@ public final class WireServer {
       }
     }
 
-    AwaitingMemoryBackend backend = new AwaitingMemoryBackend();
+    TumnusMemoryBackend backend = new TumnusMemoryBackend();
     backend.version(ADVERTISED_VERSION);
     // Change streams read the oplog; without it every watch() fails.
     backend.enableOplog();
