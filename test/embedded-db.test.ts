@@ -90,6 +90,40 @@ describe('the test run database server', () => {
     },
   );
 
+  it.skipIf(testDb.kind === 'external' && !testDb.replicaSet)(
+    'streams the writes of findOneAndUpdate, its upsert and findOneAndDelete',
+    async () => {
+      const tasks = client.db().collection<{ _id: string; state: string }>('modified');
+      const stream = tasks.watch([], { fullDocument: 'updateLookup' });
+      try {
+        await stream.tryNext();
+        await tasks.insertOne({ _id: 'a', state: 'queued' });
+        await tasks.findOneAndUpdate({ _id: 'a' }, { $set: { state: 'leased' } });
+        const upserted = await tasks.findOneAndUpdate(
+          { _id: 'b' },
+          { $setOnInsert: { state: 'queued' } },
+          { upsert: true },
+        );
+        await tasks.findOneAndDelete({ _id: 'b' });
+
+        const events = [];
+        for (let i = 0; i < 4; i++) events.push(await nextWithin(stream, 5_000));
+        expect(events.map((e) => e?.operationType)).toEqual([
+          'insert',
+          'update',
+          'insert',
+          'delete',
+        ]);
+        expect(events[2]).toMatchObject({ fullDocument: { _id: 'b', state: 'queued' } });
+        expect(events[3]).toMatchObject({ documentKey: { _id: 'b' } });
+        // An upsert that inserts returns no document unless the new one is asked for.
+        expect(upserted).toBeNull();
+      } finally {
+        await stream.close();
+      }
+    },
+  );
+
   it('sees an open client as a leaked network handle until it is closed', async () => {
     // Sockets of clients closed by earlier tests may still be going away; start from a quiet count.
     const baseline = await quietNetworkHandles();
@@ -209,7 +243,7 @@ describe('findJdk', () => {
     expect(found.jdk).toMatchObject({ home: path.join(root, 'jdk-17'), version: 17 });
   });
 
-  it('skips JREs and old JDKs, picks the newest JDK and says why it refused the others', async () => {
+  it('skips JREs and old JDKs, takes the newest JDK and says why it refused others', async () => {
     const found = await findJdk({
       javaHome: path.join(root, 'jdk-11'),
       jvmRoot: root,
