@@ -37,7 +37,7 @@ export class Engine {
     );
     try {
       await pool.warm(handlers.map((h) => h.file));
-      const runner = createRunner(config, store, handlers, pool, () => claimer, logger);
+      const runner = createRunner(config, handlers, pool, () => claimer, logger);
       const claimer = createClaimer(config, store, parents, pool, runner, logger);
       await claimer.start();
       return new Engine(pool, runner, claimer);
@@ -69,7 +69,6 @@ export class Engine {
 
 function createRunner(
   config: ResolvedConfig,
-  store: StoreConnection,
   handlers: readonly LoadedHandler[],
   pool: HandlerPool,
   claimer: () => TaskClaimer,
@@ -82,7 +81,6 @@ function createRunner(
   };
   return new TaskRunner(
     pool,
-    store,
     claimer,
     { handlerFiles, abortGraceMs: config.abortGraceMs },
     loggers,

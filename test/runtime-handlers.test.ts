@@ -107,13 +107,18 @@ describe('tumnus-runtime start with handler files', () => {
   });
 
   it('answers success with the returned value, and ctx reaches the supervisor', async () => {
-    const result = await new client.Task('Echo').send({ n: 21 }, { waitForComplete: true });
+    const progress: unknown[] = [];
+    const result = await new client.Task('Echo').send(
+      { n: 21 },
+      { waitForComplete: true, onProgress: (value) => progress.push(value) },
+    );
 
     expect(result.status).toBe('success');
     expect(result.payload).toEqual({ doubled: 42, attempt: 1, lease: true });
     const logged = logLines(runtime, 'echo handled').find((e) => e.taskId === result.taskId);
     expect(logged).toMatchObject({ component: 'handler', parent: 'Echo', n: 21 });
     expect(await storedTask(result.taskId)).toMatchObject({ progress: { percent: 100 } });
+    expect(progress).toEqual([{ percent: 100 }]);
   });
 
   it('reports a throwing handler as failed with its error message', async () => {

@@ -1,13 +1,13 @@
 import { ErrorCode, TumnusError } from '../../sdk/errors.js';
 import type { ClaimedWork } from '../../sdk/internal/claimed-work.js';
 import { assertStorable } from '../../sdk/internal/storable.js';
-import { bsonSize, recordProgress, type StoreConnection } from '../../sdk/internal/store/index.js';
+import { bsonSize } from '../../sdk/internal/store/index.js';
 
 /** Largest progress value stored: progress is rewritten often, so it is kept small. */
 export const MAX_PROGRESS_BYTES = 64 * 1024;
 
 /**
- * Writes a handler's `ctx.progress(value)` to its task. Calls that arrive while a write is in
+ * Writes a handler's `ctx.progress(value)` to its task (and its `progress` event). Calls that arrive while a write is in
  * flight are coalesced: only the latest value is written next, and every such call resolves when
  * it is. A handler reporting in a tight loop therefore costs one write at a time, not one each.
  */
@@ -15,10 +15,7 @@ export class ProgressWriter {
   private latest: { value: unknown } | null = null;
   private writing: Promise<void> | null = null;
 
-  constructor(
-    private readonly store: StoreConnection,
-    private readonly work: ClaimedWork,
-  ) {}
+  constructor(private readonly work: ClaimedWork) {}
 
   write(value: unknown): Promise<void> {
     assertStorable(value, 'progress');
@@ -40,8 +37,9 @@ export class ProgressWriter {
       while (this.latest) {
         const { value } = this.latest;
         this.latest = null;
-        // False means the attempt already ended or lost its lease: nothing to report any more.
-        await recordProgress(this.store, this.work.task.id, this.work.token, value);
+        // Stored on the task and emitted as a `progress` event. False means the attempt already
+        // ended or lost its lease: there is nothing to report any more.
+        await this.work.progress(value);
       }
     } finally {
       this.writing = null;

@@ -1,7 +1,6 @@
 import { FailureReason } from '../../sdk/errors.js';
 import type { ClaimedWork } from '../../sdk/internal/claimed-work.js';
 import { assertStorable } from '../../sdk/internal/storable.js';
-import type { StoreConnection } from '../../sdk/internal/store/index.js';
 import type { TaskClaimer } from '../../sdk/internal/task-claimer.js';
 import type { HandlerTask } from '../handler-types.js';
 import type { Logger } from '../logger.js';
@@ -36,7 +35,6 @@ export class TaskRunner {
 
   constructor(
     private readonly pool: HandlerPool,
-    private readonly store: StoreConnection,
     private readonly claimer: () => TaskClaimer,
     private readonly options: TaskRunnerOptions,
     private readonly loggers: { pool: Logger; handler: Logger },
@@ -145,7 +143,7 @@ export class TaskRunner {
 
   private supervisorCalls(work: ClaimedWork, bindings: object): SupervisorCalls {
     const handlerLog = this.loggers.handler.child({ ...bindings, attempt: work.task.attempts });
-    const progress = new ProgressWriter(this.store, work);
+    const progress = new ProgressWriter(work);
     return {
       log: (level, message, fields) => writeHandlerLog(handlerLog, level, message, fields),
       heartbeat: () => this.claimer().renew(work),
