@@ -197,7 +197,8 @@ export class TaskClaimer implements LeaseCommitter {
         await this.claimWhileCapacity();
       } while (this.pumpAgain && !this.stopped);
     } catch (error) {
-      this.logger.warn({ err: error }, 'claim failed');
+      // A claim cut short by stop() (the connection closing under it) is not a failure.
+      if (!this.stopped) this.logger.warn({ err: error }, 'claim failed');
     } finally {
       this.pumping = false;
     }
