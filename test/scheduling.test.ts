@@ -39,8 +39,9 @@ describe('runAt', () => {
       {},
       { runAt, waitForComplete: true, timeoutMs: 10_000 },
     );
-    // Local and database clocks agree here (same machine), so local time is a fair witness.
-    expect(startedAt.get(result.taskId)!).toBeGreaterThanOrEqual(runAt.getTime() - 5);
+    // Same machine, so local time is a fair witness; the claimer's estimate of the database
+    // clock is only as exact as half a round trip of its sample, hence a few ms of slack.
+    expect(startedAt.get(result.taskId)!).toBeGreaterThanOrEqual(runAt.getTime() - 25);
   });
 
   it('honours delay', async () => {
