@@ -1,7 +1,9 @@
 // Lifecycle events: observers get every event of a parent (broadcast), a handle gets one task's
 // events, senders get progress, listener errors are contained, and a subscriber resumes.
+import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import Tumnus, { type TaskEvent } from '../sdk/index.js';
+import Tumnus, { type Task, type TaskEvent } from '../sdk/index.js';
+import { startTsProcess } from './support/child-process.js';
 import { useTestDatabase } from './support/test-database.js';
 
 const database = useTestDatabase();
@@ -93,17 +95,30 @@ it('passes progress to the waiting sender and to a task handle', async () => {
   await watcher.close();
 });
 
-it('contains a throwing listener: delivery goes on', async () => {
+it('contains a throwing listener: delivery goes on, and the error is logged', async () => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
+  const isolated = new Tumnus({ uri: database.uri, logger });
   let calls = 0;
-  const subscription = observerClient.tasks.parent('Report').on('succeeded', () => {
-    calls += 1;
-    throw new Error('listener bug');
-  });
-  await subscription.ready;
-  await new client.Task('Report').send({}, { waitForComplete: true });
-  await new client.Task('Report').send({}, { waitForComplete: true });
-  await until(() => calls === 2);
-  await subscription.close();
+  try {
+    const subscription = isolated.tasks.parent('Report').on('succeeded', () => {
+      calls += 1;
+      throw new Error('listener bug');
+    });
+    await subscription.ready;
+    await new client.Task('Report').send({}, { waitForComplete: true });
+    await new client.Task('Report').send({}, { waitForComplete: true });
+    await until(() => calls === 2 && lines.length === 2);
+    const logged = lines.map(
+      (line) => JSON.parse(line) as { msg: string; err: { message: string } },
+    );
+    expect(logged.map((l) => [l.msg, l.err.message])).toEqual([
+      ['event listener failed', 'listener bug'],
+      ['event listener failed', 'listener bug'],
+    ]);
+  } finally {
+    await isolated.close();
+  }
 });
 
 it('resumes a subscriber from its saved position after being offline', async () => {
@@ -132,3 +147,68 @@ it('resumes a subscriber from its saved position after being offline', async () 
     await back.close();
   }
 });
+
+it('delivers every event type to an observer in another process', async () => {
+  await client.taskParent.create({ name: 'Watched', maxAttempts: 2, backoffMs: 20, leaseMs: 800 });
+  const observer = startTsProcess('test/fixtures/observer-process.ts', {
+    TUMNUS_URI: database.uri,
+    PARENT: 'Watched',
+  });
+  try {
+    await observer.waitFor('observer ready');
+    const answer = async (task: Task) => {
+      const payload = task.payload as { mode: string };
+      if (payload.mode === 'fail') return { status: 'failed' as const, payload: {} };
+      if (payload.mode === 'throw') throw new Error('always');
+      await task.progress(1);
+      return { status: 'success' as const };
+    };
+    const responder = client.tasks.parent('Watched').on('created', answer);
+    await responder.ready;
+
+    const ok = await new client.Task('Watched').send({ mode: 'ok' }, { waitForComplete: true });
+    const failed = await new client.Task('Watched').send(
+      { mode: 'fail' },
+      { waitForComplete: true },
+    );
+    const dead = await new client.Task('Watched').send(
+      { mode: 'throw' },
+      { waitForComplete: true },
+    );
+    const cancelled = await new client.Task('Watched').send({ mode: 'ok' }, { delay: 60_000 });
+    await cancelled.cancel();
+    await responder.close();
+
+    // A holder that dies without answering: its lease expires and a live claimer reaps it.
+    const doomed = startTsProcess('test/fixtures/responder-process.ts', {
+      TUMNUS_URI: database.uri,
+      PARENT: 'Watched',
+      MODE: 'hang',
+    });
+    await doomed.waitFor('responder ready');
+    const hung = await new client.Task('Watched').send({ mode: 'ok' });
+    await doomed.waitFor(`claimed ${hung.id}`);
+    await doomed.stop('SIGKILL');
+    const reaper = client.tasks.parent('Watched').on('created', answer, { sweepIntervalMs: 200 });
+    await reaper.ready;
+    await hung.result({ timeoutMs: 20_000 });
+    await reaper.close();
+
+    const seen = (type: string, taskId: string) =>
+      observer.output().includes(`event ${JSON.stringify({ type, taskId })}`);
+    const expectations: [string, string][] = [
+      ['created', ok.taskId],
+      ['started', ok.taskId],
+      ['progress', ok.taskId],
+      ['succeeded', ok.taskId],
+      ['failed', failed.taskId],
+      ['retrying', dead.taskId],
+      ['dead', dead.taskId],
+      ['cancelled', cancelled.id],
+      ['lease-expired', hung.id],
+    ];
+    await until(() => expectations.every(([type, id]) => seen(type, id)));
+  } finally {
+    expect(await observer.stop()).toBe(0);
+  }
+}, 60_000);
