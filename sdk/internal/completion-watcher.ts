@@ -51,29 +51,36 @@ export class CompletionWatcher {
     return this.cursor && !this.cursor.closed ? 1 : 0;
   }
 
-  async wait(taskId: string, options: WaitOptions = {}): Promise<TaskSnapshot> {
-    const store = await this.core.connection();
-    await this.ensureWatching(store);
-
+  /**
+   * Registers the waiter before anything is awaited, so that `close()` rejects it whatever stage
+   * it is in (connecting, opening the shared stream, reading the task).
+   */
+  wait(taskId: string, options: WaitOptions = {}): Promise<TaskSnapshot> {
+    if (this.closed) return Promise.reject(clientClosedError());
     const { promise, waiter } = this.register(taskId, options);
+    void this.attach(taskId, waiter);
+    return promise;
+  }
+
+  private async attach(taskId: string, waiter: Waiter): Promise<void> {
     try {
+      const store = await this.core.connection();
+      await this.ensureWatching(store);
       const current = await findTask(store, taskId);
       if (!current) {
         throw new TumnusError(ErrorCode.TaskNotFound, `task ${taskId} does not exist`, { taskId });
       }
       if (isTerminal(current.status)) this.deliver(current);
     } catch (error) {
-      this.settle(taskId, waiter);
       waiter.reject(error);
     }
-    return promise;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);
 
-    const closedError = new TumnusError(ErrorCode.ClientClosed, 'the Tumnus client was closed');
+    const closedError = clientClosedError();
     for (const waiters of this.waiters.values()) {
       for (const waiter of waiters) waiter.reject(closedError);
     }
@@ -138,9 +145,15 @@ export class CompletionWatcher {
     } catch (error) {
       await cursor.close().catch(() => undefined);
       if (!isChangeStreamUnsupported(error)) throw error;
+      if (this.closed) return;
 
       this.logger.warn({ pollIntervalMs: POLL_INTERVAL_MS }, 'change streams unavailable, polling');
       this.schedulePoll(store);
+      return;
+    }
+    if (this.closed) {
+      // close() ran while the stream was opening and could not close it.
+      await cursor.close();
       return;
     }
     this.cursor = cursor;
@@ -197,6 +210,10 @@ export class CompletionWatcher {
         .finally(() => this.schedulePoll(store));
     }, POLL_INTERVAL_MS);
   }
+}
+
+function clientClosedError(): TumnusError {
+  return new TumnusError(ErrorCode.ClientClosed, 'the Tumnus client was closed');
 }
 
 function sleep(ms: number): Promise<void> {

@@ -10,6 +10,8 @@ import {
   isChangeStreamUnsupported,
   reapExpiredLeases,
   recordProgress,
+  loadStreamPosition,
+  saveStreamPosition,
   recordFailure,
   releaseLease,
   renewLease,
@@ -36,6 +38,11 @@ export interface TaskClaimerOptions {
   sweepIntervalMs: number;
   /** Event retention class per parent, in days. @default 30 */
   retentionDays?: (parent: string) => number;
+  /**
+   * Persist the change stream's position under this name and continue from it after a restart
+   * (when the server still has that history). @default not persisted
+   */
+  streamName?: string;
   /** Takes ownership of a claimed task; must end it with complete, fail or release. */
   execute(work: ClaimedWork): void;
 }
@@ -57,6 +64,7 @@ export class TaskClaimer implements LeaseCommitter {
   private pumpAgain = false;
   private maybeBacklog = true;
   private stopped = false;
+  private savedToken: unknown = null;
   private drained: (() => void) | null = null;
 
   constructor(
@@ -83,6 +91,7 @@ export class TaskClaimer implements LeaseCommitter {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of [this.sweepTimer, this.wakeTimer]) if (timer) clearTimeout(timer);
+    await this.persistStreamPosition();
     await this.cursor?.close();
   }
 
@@ -239,6 +248,7 @@ export class TaskClaimer implements LeaseCommitter {
     if (this.stopped) return;
     try {
       await this.store.clock.refresh();
+      await this.persistStreamPosition();
       const reaped = await reapExpiredLeases(this.store, this.options.parents);
       for (const lease of reaped) {
         const task = { id: lease.taskId, parent: lease.parent };
@@ -303,20 +313,49 @@ export class TaskClaimer implements LeaseCommitter {
   // ---- Stream -----------------------------------------------------------------------------------
 
   private async openStream(): Promise<void> {
-    const cursor = watchPendingTasks(this.store, this.options.parents);
+    const cursor = await this.openSavedOrFresh();
+    if (!cursor) return;
+    this.cursor = cursor;
+    void this.follow(cursor);
+  }
+
+  /** The stream from its saved position when there is one the server still has, else fresh. */
+  private async openSavedOrFresh(): Promise<TaskCursor | null> {
+    const name = this.options.streamName;
+    const saved = name ? await loadStreamPosition(this.store, name) : null;
+    const cursor = watchPendingTasks(this.store, this.options.parents, saved ?? undefined);
     try {
-      await cursor.establish();
+      const first = await cursor.establish();
+      if (first) this.onPending(first);
+      return cursor;
     } catch (error) {
       await cursor.close().catch(() => undefined);
+      if (saved && !isChangeStreamUnsupported(error)) {
+        // The history behind the saved position is gone (ChangeStreamHistoryLost, or a token
+        // the server cannot read): start from now; the start-up sweep claims the backlog.
+        this.logger.warn({ err: error, streamName: name }, 'stream position lost, starting fresh');
+        const fresh = watchPendingTasks(this.store, this.options.parents);
+        await fresh.establish();
+        return fresh;
+      }
       if (!isChangeStreamUnsupported(error)) throw error;
       this.logger.warn(
         { sweepIntervalMs: this.options.sweepIntervalMs },
         'change streams unavailable, polling',
       );
-      return;
+      return null;
     }
-    this.cursor = cursor;
-    void this.follow(cursor);
+  }
+
+  private async persistStreamPosition(): Promise<void> {
+    const token = this.cursor?.resumeToken;
+    if (!this.options.streamName || !token || token === this.savedToken) return;
+    try {
+      await saveStreamPosition(this.store, this.options.streamName, token as never);
+      this.savedToken = token;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'stream position not saved');
+    }
   }
 
   private async follow(cursor: TaskCursor): Promise<void> {

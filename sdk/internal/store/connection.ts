@@ -12,6 +12,7 @@ import { isDuplicateKeyError } from './duplicate-key.js';
 import { EventLog } from './events.js';
 import type { ScheduleDocument } from './schedules.js';
 import type { SupervisorRecord } from './supervisors.js';
+import type { StreamPositionDocument } from './stream-positions.js';
 import { ServerClock } from './server-clock.js';
 
 export interface ConnectionSettings {
@@ -30,6 +31,7 @@ export class StoreConnection {
   readonly subscriptions: Collection<SubscriptionDocument>;
   readonly schedules: Collection<ScheduleDocument>;
   readonly supervisors: Collection<SupervisorRecord>;
+  readonly streamPositions: Collection<StreamPositionDocument>;
   readonly clock: ServerClock;
   /** Lifecycle events, written in batches off the hot path. */
   readonly eventLog: EventLog;
@@ -46,6 +48,7 @@ export class StoreConnection {
     this.subscriptions = db.collection<SubscriptionDocument>(CollectionName.Subscriptions);
     this.schedules = db.collection<ScheduleDocument>(CollectionName.Schedules);
     this.supervisors = db.collection<SupervisorRecord>(CollectionName.Supervisors);
+    this.streamPositions = db.collection<StreamPositionDocument>(CollectionName.StreamPositions);
     this.clock = new ServerClock(db);
     this.eventLog = new EventLog(this, (error, lost) => this.onEventWriteError(error, lost));
   }
@@ -92,7 +95,12 @@ export class StoreConnection {
 
     // Tasks are never removed automatically. Everything else expires at its own `expiresAt`,
     // which the schema requires to be a real date: a TTL index silently skips anything else.
-    for (const collection of [this.events, this.subscriptions, this.supervisors]) {
+    for (const collection of [
+      this.events,
+      this.subscriptions,
+      this.supervisors,
+      this.streamPositions,
+    ]) {
       await this.createWithDateExpiry(collection.collectionName);
       await collection.createIndex({ expiresAt: 1 }, { name: 'retention', expireAfterSeconds: 0 });
     }

@@ -65,6 +65,7 @@ export const CollectionName = Object.freeze({
   Subscriptions: 'subscriptions',
   Schedules: 'schedules',
   Supervisors: 'supervisors',
+  StreamPositions: 'stream_positions',
 });
 
 export function toSnapshot(doc: TaskDocument): TaskSnapshot {

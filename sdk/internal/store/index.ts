@@ -63,3 +63,4 @@ export {
   listLiveSupervisors,
   type SupervisorRecord,
 } from './supervisors.js';
+export { loadStreamPosition, saveStreamPosition, isHistoryLost } from './stream-positions.js';

@@ -1,4 +1,4 @@
-import type { ChangeStream, ChangeStreamDocument, Document } from 'mongodb';
+import type { ChangeStream, ChangeStreamDocument, Document, ResumeToken } from 'mongodb';
 import type { TaskSnapshot } from '../../model.js';
 import { TERMINAL_STATUSES, TaskStatus } from '../../model.js';
 import type { StoreConnection } from './connection.js';
@@ -25,6 +25,11 @@ export class TaskCursor {
     return this.stream.closed;
   }
 
+  /** Where the stream is now; null until the server has given one. */
+  get resumeToken(): unknown {
+    return this.stream.resumeToken ?? null;
+  }
+
   async close(): Promise<void> {
     await this.stream.close();
   }
@@ -37,24 +42,29 @@ export class TaskCursor {
 
 /** Tasks that reached a final state: what waiters listen to. */
 export function watchFinishedTasks(store: StoreConnection): TaskCursor {
-  return watch(store, {
+  return watch(store, undefined, {
     operationType: { $in: ['update', 'replace'] },
     'fullDocument.status': { $in: [...TERMINAL_STATUSES] },
   });
 }
 
 /** Tasks of `parents` that became pending (new, retried or released): what claimers listen to. */
-export function watchPendingTasks(store: StoreConnection, parents: readonly string[]): TaskCursor {
-  return watch(store, {
+export function watchPendingTasks(
+  store: StoreConnection,
+  parents: readonly string[],
+  startAfter?: unknown,
+): TaskCursor {
+  return watch(store, startAfter, {
     operationType: { $in: ['insert', 'update', 'replace'] },
     'fullDocument.parent': { $in: [...parents] },
     'fullDocument.status': TaskStatus.Pending,
   });
 }
 
-function watch(store: StoreConnection, match: Document): TaskCursor {
+function watch(store: StoreConnection, startAfter: unknown, match: Document): TaskCursor {
   const stream = store.tasks.watch<TaskDocument>([{ $match: match }], {
     fullDocument: 'updateLookup',
+    ...(startAfter ? { startAfter: startAfter as ResumeToken } : {}),
   });
   return new TaskCursor(stream);
 }
