@@ -74,7 +74,7 @@ export class Responder {
   }
 
   private execute(work: ClaimedWork): void {
-    const task = deliveredTask(work);
+    const task = deliveredTask(work, this.logger);
     Promise.resolve()
       .then(() => this.listener(task))
       .then(

@@ -3,6 +3,7 @@ import type { TaskEvent } from './events.js';
 import type { ClaimedWork } from './internal/claimed-work.js';
 import type { ClientCore } from './internal/client-core.js';
 import { defaultClient } from './internal/default-client.js';
+import type { Logger } from './internal/logger.js';
 import { assertStorable } from './internal/storable.js';
 import { insertTask } from './internal/store/index.js';
 import { assertParentName, assertPlainObject, assertKnownKeys } from './internal/validate.js';
@@ -14,6 +15,7 @@ import { TaskHandle } from './task-handle.js';
 export type WaitingSendOptions = SendOptions & { waitForComplete: true };
 
 const receivedWork = new WeakMap<Task<unknown, unknown>, ClaimedWork>();
+const replyLoggers = new WeakMap<ClaimedWork, Logger>();
 
 /**
  * A task of a parent. Senders create one with `new Task('SendEmail')` and `send` a payload;
@@ -47,13 +49,21 @@ export class Task<P = unknown, R = unknown> {
   send(payload: P, options: WaitingSendOptions): Promise<TaskResult<R>>;
   /** Writes the task; the handle's `result()` waits for the outcome later. */
   send(payload: P, options?: SendOptions): Promise<TaskHandle<R>>;
-  async send(
+  send(
     payloadOrReply: P | TaskReply<R>,
     options?: SendOptions,
   ): Promise<void | TaskResult<R> | TaskHandle<R>> {
     const work = receivedWork.get(this as Task<unknown, unknown>);
-    if (work) return this.reply(work, payloadOrReply as TaskReply<R>, options);
-    return this.create(payloadOrReply as P, options);
+    if (!work) return this.create(payloadOrReply as P, options);
+
+    const replied = this.reply(work, payloadOrReply as TaskReply<R>, options);
+    // The seed replies from a timer and drops this promise. A reply that cannot be recorded
+    // (cancelled, lease lost) still rejects for whoever awaits it, but must not kill the
+    // responder's process as an unhandled rejection: it is logged instead.
+    replied.catch((error: unknown) =>
+      replyLoggers.get(work)?.warn({ err: error, taskId: work.task.id }, 'reply not recorded'),
+    );
+    return replied;
   }
 
   /**
@@ -165,7 +175,7 @@ export class Task<P = unknown, R = unknown> {
 const MAX_PROGRESS_BYTES = 64 * 1024;
 
 /** Wraps a claimed task for a responder: same class, `send` replies. */
-export function deliveredTask<P, R>(work: ClaimedWork): Task<P, R> {
+export function deliveredTask<P, R>(work: ClaimedWork, logger: Logger): Task<P, R> {
   const task = Object.create(Task.prototype) as Task<P, R>;
   Object.assign(task, {
     parent: work.task.parent,
@@ -174,6 +184,7 @@ export function deliveredTask<P, R>(work: ClaimedWork): Task<P, R> {
     attempt: work.task.attempts,
   });
   receivedWork.set(task as Task<unknown, unknown>, work);
+  replyLoggers.set(work, logger);
   return task;
 }
 
