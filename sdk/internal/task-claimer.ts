@@ -186,7 +186,8 @@ export class TaskClaimer implements LeaseCommitter {
       if (!held) this.logger.warn({ taskId: work.task.id }, 'lease lost before the outcome');
       return held;
     } finally {
-      this.held.delete(work.task.id);
+      // Only this attempt's entry: after a lost lease, the same task may be held again here.
+      if (this.held.get(work.task.id) === work) this.held.delete(work.task.id);
       if (this.held.size === 0) this.drained?.();
       if (this.maybeBacklog) void this.pump();
     }
@@ -230,6 +231,9 @@ export class TaskClaimer implements LeaseCommitter {
   private dispatch(task: TaskSnapshot, token: string): void {
     const deadline = Date.now() + this.options.timeoutMs(task.parent);
     const work = new ClaimedWork(task, token, deadline, this);
+    // This claimer still holding an older attempt means that attempt's lease expired and was
+    // reaped before a renewal noticed: tell it now, so it stops and cannot shadow the new one.
+    this.held.get(task.id)?.loseLease();
     this.held.set(task.id, work);
     this.emit('started', task, { attempt: task.attempts, owner: this.options.owner });
     this.logger.debug(
