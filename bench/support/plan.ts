@@ -1,0 +1,86 @@
+/** How big each scenario runs. `full` is what BENCHMARKS.md reports; `quick` is a smoke run. */
+export interface Plan {
+  mode: 'full' | 'quick';
+  throughput: {
+    tasks: number;
+    /** Agenda polls every 5 s by default; it gets fewer tasks so a round ends in minutes. */
+    agendaTasks: number;
+    warmUpTasks: number;
+    concurrency: number;
+    senders: number;
+    rounds: number;
+  };
+  requestReply: {
+    senders: number;
+    concurrency: number;
+    durationMs: number;
+    /** Agenda needs up to one poll period per reply: a longer window gives it a fair count. */
+    agendaDurationMs: number;
+    warmUpMs: number;
+    rounds: number;
+  };
+  latency: {
+    ratePerSec: number;
+    tasks: number;
+    warmUpTasks: number;
+    concurrency: number;
+    rounds: number;
+  };
+  waiters: { waiters: number; rounds: number };
+  scaling: { tasks: number; concurrency: number; cpuTasks: number; cpuMs: number; rounds: number };
+}
+
+const FULL: Plan = {
+  mode: 'full',
+  throughput: {
+    tasks: 20_000,
+    agendaTasks: 2_000,
+    warmUpTasks: 2_000,
+    concurrency: 64,
+    senders: 64,
+    rounds: 3,
+  },
+  requestReply: {
+    senders: 64,
+    concurrency: 64,
+    durationMs: 10_000,
+    agendaDurationMs: 15_000,
+    warmUpMs: 2_000,
+    rounds: 3,
+  },
+  latency: { ratePerSec: 50, tasks: 500, warmUpTasks: 50, concurrency: 64, rounds: 3 },
+  waiters: { waiters: 10_000, rounds: 2 },
+  scaling: { tasks: 10_000, concurrency: 64, cpuTasks: 200, cpuMs: 20, rounds: 3 },
+};
+
+const QUICK: Plan = {
+  mode: 'quick',
+  throughput: {
+    tasks: 500,
+    agendaTasks: 100,
+    warmUpTasks: 100,
+    concurrency: 64,
+    senders: 64,
+    rounds: 2,
+  },
+  requestReply: {
+    senders: 64,
+    concurrency: 64,
+    durationMs: 2_000,
+    agendaDurationMs: 5_000,
+    warmUpMs: 500,
+    rounds: 1,
+  },
+  latency: { ratePerSec: 50, tasks: 100, warmUpTasks: 20, concurrency: 64, rounds: 1 },
+  waiters: { waiters: 2_000, rounds: 1 },
+  scaling: { tasks: 300, concurrency: 64, cpuTasks: 40, cpuMs: 20, rounds: 1 },
+};
+
+export function planFor(quick: boolean, rounds: number | undefined): Plan {
+  const base = structuredClone(quick ? QUICK : FULL);
+  if (rounds === undefined) return base;
+  for (const key of ['throughput', 'requestReply', 'latency', 'waiters', 'scaling'] as const) {
+    base[key].rounds = rounds;
+  }
+  return base;
+}

@@ -1,0 +1,76 @@
+import { availableParallelism } from 'node:os';
+import { pino } from 'pino';
+import Tumnus from '../../sdk/index.js';
+import { closedLoops, openLoop } from '../support/load.js';
+import { RuntimeProcess, succeededCount } from '../support/runtime-run.js';
+import { now, runPool, withTimeout } from '../support/time.js';
+import {
+  HandlerKind,
+  throughput,
+  type BenchEnv,
+  type BenchSystem,
+  type LatencySamples,
+} from './types.js';
+
+const RUN_TIMEOUT_MS = 10 * 60_000;
+const THREADS = availableParallelism();
+const PARENT_FOR = { [HandlerKind.Noop]: 'BenchNoop', [HandlerKind.Sleep5]: 'BenchSleep5' };
+
+/**
+ * The runtime path: `tumnus-runtime start` in its own process, running the handler files of
+ * bench/handlers on its default pool (one thread per core; a thread runs one task at a time, so
+ * the runtime's concurrency is its thread count, not the scenario's). Senders use an SDK client
+ * in this process; completion is seen by counting succeeded tasks every 25 ms.
+ */
+async function withRuntime<T>(env: BenchEnv, body: (sender: Tumnus, dbName: string) => Promise<T>) {
+  const dbName = env.db.freshDbName('runtime');
+  const runtime = await RuntimeProcess.start(env, dbName, THREADS);
+  const logger = pino({ name: 'bench-sender', level: 'warn' }, pino.destination(2));
+  const sender = new Tumnus({ uri: env.db.uri, dbName, logger, appName: 'bench-sender' });
+  try {
+    return await body(sender, dbName);
+  } finally {
+    await sender.close();
+    await runtime.stop();
+    await env.db.dropDatabase(dbName);
+  }
+}
+
+export const runtimeSystem: BenchSystem = {
+  name: 'runtime',
+  label: `Tumnus runtime (tumnus-runtime, pool of ${THREADS} threads)`,
+  unavailable: () => null,
+
+  fireAndForget(env, spec) {
+    return withRuntime(env, async (sender, dbName) => {
+      const parent = PARENT_FOR[spec.handler];
+      const start = now();
+      await runPool(spec.tasks, spec.senders, (i) => new sender.Task(parent).send({ i }));
+      const end = await succeededCount(env, dbName, parent, spec.tasks, RUN_TIMEOUT_MS);
+      return throughput(spec.tasks, end - start);
+    });
+  },
+
+  requestReply(env, spec) {
+    return withRuntime(env, async (sender) => {
+      let i = 0;
+      const { completed, ms } = await closedLoops(spec.senders, spec.durationMs, async () => {
+        await new sender.Task('BenchNoop').send({ i: i++ }, { waitForComplete: true });
+      });
+      return { completed, ms, repliesPerSec: (completed * 1000) / ms };
+    });
+  },
+
+  latency(env, spec) {
+    return withRuntime(env, async (sender) => {
+      const samples: LatencySamples = { start: [], committed: [], result: [] };
+      const load = openLoop(spec.ratePerSec, spec.tasks, async (i) => {
+        const sentAt = now();
+        await new sender.Task('BenchNoop').send({ i }, { waitForComplete: true });
+        samples.result.push(now() - sentAt);
+      });
+      await withTimeout(load, RUN_TIMEOUT_MS, 'runtime latency');
+      return samples;
+    });
+  },
+};
