@@ -5,7 +5,7 @@ import type { ClientCore } from './internal/client-core.js';
 import { defaultClient } from './internal/default-client.js';
 import type { Logger } from './internal/logger.js';
 import { assertStorable } from './internal/storable.js';
-import { insertTask } from './internal/store/index.js';
+import { insertTask, withdrawTask } from './internal/store/index.js';
 import { assertParentName, assertPlainObject, assertKnownKeys } from './internal/validate.js';
 import { ResultStatus, type TaskReply, type TaskResult } from './model.js';
 import { parseSendOptions, type SendOptions } from './options.js';
@@ -108,6 +108,14 @@ export class Task<P = unknown, R = unknown> {
       maxAttempts: options.maxAttempts ?? parent.maxAttempts,
       ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
     });
+    if (created) {
+      // The parent may have begun deletion between the check above and the insert; the delete
+      // may not have seen this task. Look again and take the task back if so.
+      await core.requireParent(this.parent).catch(async (error: unknown) => {
+        await withdrawTask(store, stored.id, 'task parent deleted');
+        throw error;
+      });
+    }
     this.id = stored.id;
     this.payload = payload;
     if (created) {

@@ -3,6 +3,7 @@ import type { TaskSnapshot } from '../../model.js';
 import { TaskStatus } from '../../model.js';
 import type { StoreConnection } from './connection.js';
 import { toSnapshot, type TaskDocument } from './documents.js';
+import { cancelTask } from './cancel-task.js';
 import { isDuplicateKeyError } from './duplicate-key.js';
 
 export interface NewTask {
@@ -64,6 +65,17 @@ async function insertOnce(store: StoreConnection, doc: TaskDocument): Promise<In
   const existing = await store.tasks.findOne(filter);
   if (!existing) throw new Error(`idempotent insert found no task for ${doc.dedupeKey}`);
   return { task: toSnapshot(existing), created: false };
+}
+
+/**
+ * Takes back a task whose send was refused after it was written (its parent began deletion in
+ * between). Never claimed: it is removed, as if never written. Already claimed: it is cancelled.
+ */
+export async function withdrawTask(store: StoreConnection, id: string, reason: string) {
+  const _id = new ObjectId(id);
+  const removed = await store.tasks.deleteOne({ _id, status: TaskStatus.Pending, attempts: 0 });
+  if (removed.deletedCount === 1) return;
+  await cancelTask(store, id, reason);
 }
 
 function dedupeKey(parent: string, key: string): string {
