@@ -15,6 +15,8 @@ import { TaskRunner } from './pool/task-runner.js';
  */
 export class Engine {
   private constructor(
+    /** The lease owner id its claims carry (`runtime@<host>:<pid>:<random>`). */
+    readonly owner: string,
     private readonly pool: HandlerPool,
     private readonly runner: TaskRunner,
     private readonly claimer: TaskClaimer,
@@ -37,10 +39,11 @@ export class Engine {
     );
     try {
       await pool.warm(handlers.map((h) => h.file));
+      const owner = ownerId('runtime');
       const runner = createRunner(config, handlers, pool, () => claimer, logger);
-      const claimer = createClaimer(config, store, parents, pool, runner, logger);
+      const claimer = createClaimer(config, store, parents, { pool, runner, owner }, logger);
       await claimer.start();
-      return new Engine(pool, runner, claimer);
+      return new Engine(owner, pool, runner, claimer);
     } catch (error) {
       await pool.destroy();
       throw error;
@@ -91,8 +94,7 @@ function createClaimer(
   config: ResolvedConfig,
   store: StoreConnection,
   parents: ReadonlyMap<string, TaskParentRecord>,
-  pool: HandlerPool,
-  runner: TaskRunner,
+  { pool, runner, owner }: { pool: HandlerPool; runner: TaskRunner; owner: string },
   logger: Logger,
 ): TaskClaimer {
   const records = [...parents.values()];
@@ -109,7 +111,7 @@ function createClaimer(
       leaseMs: Math.min(...records.map((p) => p.leaseMs)),
       backoffMs: (name) => policy(name).backoffMs,
       timeoutMs: (name) => policy(name).timeoutMs,
-      owner: ownerId('runtime'),
+      owner,
       sweepIntervalMs: config.sweepIntervalMs,
       execute: (work) => runner.execute(work),
     },

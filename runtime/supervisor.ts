@@ -1,4 +1,5 @@
 import { CronScheduler } from '../sdk/internal/cron-scheduler.js';
+import { ownerId } from '../sdk/internal/owner-id.js';
 import { redactUri } from '../sdk/internal/redact-uri.js';
 import { upsertParent, type StoreConnection } from '../sdk/internal/store/index.js';
 import type { TaskParentRecord } from '../sdk/model.js';
@@ -8,6 +9,7 @@ import { openDatabase, type RuntimeDatabase } from './database.js';
 import { Engine } from './engine.js';
 import { loadHandlers, type LoadedHandler } from './handler-loader.js';
 import type { Logger } from './logger.js';
+import { SupervisorRegistration } from './supervisor-registration.js';
 
 /**
  * The runtime's main-thread side: loads the handlers, opens the database (embedded when no URI
@@ -22,6 +24,7 @@ export class Supervisor {
     private readonly database: RuntimeDatabase,
     private readonly engine: Engine | null,
     private readonly scheduler: CronScheduler,
+    private readonly registration: SupervisorRegistration,
     private readonly logger: Logger,
   ) {}
 
@@ -45,7 +48,17 @@ export class Supervisor {
     const scheduler = new CronScheduler(database.store, logger.child({ component: 'scheduler' }));
     await scheduler.start();
 
-    const supervisor = new Supervisor(config, database, engine, scheduler, log);
+    // Heartbeats in `supervisors`, so `tumnus-runtime status` can list the live runtimes.
+    const registration = await SupervisorRegistration.start(
+      database.store,
+      {
+        id: engine?.owner ?? ownerId('runtime'),
+        poolSize: engine?.threads ?? 0,
+        parents: handlers.map((h) => h.parent),
+      },
+      log,
+    );
+    const supervisor = new Supervisor(config, database, engine, scheduler, registration, log);
     supervisor.logReady(handlers, performance.now() - startedAt);
     return supervisor;
   }
@@ -63,6 +76,7 @@ export class Supervisor {
 
     this.scheduler.stop();
     const released = (await this.engine?.stop(graceMs)) ?? 0;
+    await this.registration.stop();
     await this.database.close();
 
     const durationMs = Math.round(performance.now() - startedAt);
