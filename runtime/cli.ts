@@ -3,10 +3,12 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { LogLevel } from './config.js';
+import { operatorCommands } from './cli/operator/commands.js';
 import { packageVersion } from './cli/package-version.js';
-import { runStart, type StartArgs } from './cli/start-command.js';
+import type { StartArgs } from './cli/start-command.js';
+import { onUsageFailure } from './cli/usage-failure.js';
 
-await yargs(hideBin(process.argv))
+const cli = yargs(hideBin(process.argv))
   .scriptName('tumnus-runtime')
   .usage('$0 <command> [options]')
   .command<StartArgs>(
@@ -38,16 +40,21 @@ await yargs(hideBin(process.argv))
           describe: 'Log level [default: info]',
         }),
     async (args) => {
+      // Loaded on use: the pool, the loader and the embedded database are for `start` alone.
+      const { runStart } = await import('./cli/start-command.js');
       process.exitCode = await runStart(args);
     },
-  )
-  .demandCommand(1, 'Name a command: start')
+  );
+
+await operatorCommands(cli)
+  .demandCommand(1, 'Name a command: start, parents, tasks, status')
   .strict()
+  .fail(onUsageFailure)
   .version(packageVersion())
   .help()
   .alias('h', 'help')
   .epilogue('Flags override the config file, which overrides the environment.')
   .parseAsync();
 
-// Handler modules loaded for validation may hold sockets or timers open; the runtime is done.
+// Handler modules loaded for validation may hold sockets or timers open; the command is done.
 process.exit();
