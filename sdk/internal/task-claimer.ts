@@ -100,26 +100,34 @@ export class TaskClaimer implements LeaseCommitter {
    * lease still held without spending the task's attempt. Returns how many were given back.
    */
   async drain(graceMs: number): Promise<number> {
-    await this.stop();
-    if (this.held.size > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, graceMs);
-        this.drained = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
+    // Leases are renewed through the grace period; the timer stops even when a step fails (the
+    // database gone), or it would keep the process alive after close.
+    try {
+      await this.stop();
+      if (this.held.size > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, graceMs);
+          this.drained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
 
-    const leftovers = [...this.held.values()];
-    await Promise.all(leftovers.map((work) => work.release()));
-    if (this.renewTimer) clearInterval(this.renewTimer);
-    return leftovers.length;
+      const leftovers = [...this.held.values()];
+      await Promise.all(leftovers.map((work) => work.release()));
+      return leftovers.length;
+    } finally {
+      if (this.renewTimer) clearInterval(this.renewTimer);
+    }
   }
 
   async close(): Promise<void> {
-    await this.stop();
-    if (this.renewTimer) clearInterval(this.renewTimer);
+    try {
+      await this.stop();
+    } finally {
+      if (this.renewTimer) clearInterval(this.renewTimer);
+    }
   }
 
   // ---- LeaseCommitter: how ClaimedWork writes its outcome ------------------------------------
