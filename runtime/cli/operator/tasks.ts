@@ -33,7 +33,12 @@ export function listTasksAction(args: ListTasksArgs): OperatorAction {
   };
 }
 
-/** `tasks retry`: a finished task back to pending, with one more attempt allowed. */
+/**
+ * `tasks retry`: a finished task back to pending, with one more attempt allowed.
+ *
+ * LIMITATION: the retry itself records no lifecycle event (the event map has none for it), so
+ * `tasks show` and observers see the next `started` with no event saying who re-queued the task.
+ */
 export function retryTaskAction(id: string): OperatorAction {
   assertTaskId(id);
   return async (session, out) => {
