@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { ownerId } from '../sdk/internal/owner-id.js';
 import type { StoreConnection } from '../sdk/internal/store/index.js';
 import { TaskClaimer } from '../sdk/internal/task-claimer.js';
@@ -111,8 +112,11 @@ function createClaimer(
       leaseMs: Math.min(...records.map((p) => p.leaseMs)),
       backoffMs: (name) => policy(name).backoffMs,
       timeoutMs: (name) => policy(name).timeoutMs,
+      retentionDays: (name) => policy(name).retentionDays,
       owner,
       sweepIntervalMs: config.sweepIntervalMs,
+      // A restarted supervisor on this host continues its stream where the last one stopped.
+      streamName: `supervisor:${hostname()}:${records.map((p) => p.name).sort().join(',')}`,
       execute: (work) => runner.execute(work),
     },
     logger.child({ component: 'claimer' }),
