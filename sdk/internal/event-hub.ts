@@ -118,6 +118,14 @@ export class EventHub {
         await new Promise((resolve) => setTimeout(resolve, reconnectDelayMs(failuresInARow)));
         cursor = new EventCursor(store);
         this.cursor = cursor;
+        try {
+          // Open the new stream before reading what was missed, so nothing falls in between.
+          const first = await cursor.establish();
+          if (first) this.dispatch(first);
+        } catch (reopenError) {
+          this.logger.warn({ err: reopenError }, 'event stream reopen failed');
+          continue;
+        }
         await Promise.allSettled([...this.subscriptions].map((s) => s.catchUp(store)));
       }
     }
@@ -208,10 +216,18 @@ export class Subscription {
 
   private async resumePoint(store: StoreConnection): Promise<Date | null> {
     if (this.position) return new Date(this.position.at.getTime() - RESUME_OVERLAP_MS);
-    if (!this.options.subscriberId) return null;
+    if (!this.options.subscriberId) {
+      // A new observer starts from now; remembering "now" lets a later reconnect catch up
+      // even before its first event arrives.
+      this.position = { at: store.clock.now(), eventId: '' };
+      return null;
+    }
 
     const saved = await loadPosition(store, this.options.subscriberId);
-    if (!saved) return null;
+    if (!saved) {
+      this.position = { at: store.clock.now(), eventId: '' };
+      return null;
+    }
     this.position = saved;
     this.delivered.add(saved.eventId);
 
