@@ -116,7 +116,10 @@ function createClaimer(
       owner,
       sweepIntervalMs: config.sweepIntervalMs,
       // A restarted supervisor on this host continues its stream where the last one stopped.
-      streamName: `supervisor:${hostname()}:${records.map((p) => p.name).sort().join(',')}`,
+      streamName: `supervisor:${hostname()}:${records
+        .map((p) => p.name)
+        .sort()
+        .join(',')}`,
       execute: (work) => runner.execute(work),
     },
     logger.child({ component: 'claimer' }),
