@@ -5,6 +5,7 @@ import { reconnectDelayMs, retryDelayMs } from './backoff.js';
 import type { Logger } from './logger.js';
 import {
   claimNextTask,
+  claimReadyTasks,
   commitReply,
   findNextRunAt,
   isChangeStreamUnsupported,
@@ -20,6 +21,9 @@ import {
   type TaskCursor,
 } from './store/index.js';
 import { ClaimedWork, type LeaseCommitter } from './claimed-work.js';
+
+/** Most tasks one batch claim takes (a backlog is claimed in batches up to the free room). */
+const MAX_CLAIM_BATCH = 100;
 
 export interface TaskClaimerOptions {
   /** Parents whose tasks this claimer takes. */
@@ -222,16 +226,28 @@ export class TaskClaimer implements LeaseCommitter {
     }
   }
 
+  /**
+   * Claims until the concurrency is used up or nothing is ready. The first claim of a pump takes
+   * one task in one round trip (the usual case at light load); once that found work, the rest of
+   * the free room is claimed in batches of three round trips each, so a backlog costs round
+   * trips per batch rather than per task.
+   */
   private async claimWhileCapacity(): Promise<void> {
     const { parents, owner, leaseMs, concurrency } = this.options;
+    let backlog = false;
     while (!this.stopped && this.held.size < concurrency) {
-      const claimed = await claimNextTask(this.store, parents, owner, leaseMs);
+      const room = Math.min(concurrency - this.held.size, MAX_CLAIM_BATCH);
+      const claimed =
+        backlog && room > 1
+          ? await claimReadyTasks(this.store, parents, owner, leaseMs, room)
+          : await claimNextTask(this.store, parents, owner, leaseMs).then((c) => (c ? [c] : null));
       if (!claimed) {
         this.maybeBacklog = false;
         await this.scheduleWake();
         return;
       }
-      this.dispatch(claimed.task, claimed.token);
+      for (const { task, token } of claimed) this.dispatch(task, token);
+      backlog = true;
     }
     this.maybeBacklog = true;
   }

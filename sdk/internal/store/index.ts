@@ -22,6 +22,7 @@ export {
   type ClaimedTask,
   type ReapedLease,
 } from './leases.js';
+export { claimReadyTasks } from './claim-batch.js';
 export {
   TaskCursor,
   watchFinishedTasks,
