@@ -36,11 +36,13 @@ it('keeps the new attempt held when the stale one replies late', async () => {
   await until(() => deliveries.length === 1);
   const stale = deliveries[0]!;
 
-  // The holder stalled: its lease ran out before it renewed (a 60 s lease renews every 20 s).
+  // The holder stalled past its lease and another process's reaper took the task back (what a
+  // reaper writes; a claimer never reaps the leases it holds itself). The same responder claims
+  // it again before its own renewal (a 60 s lease renews every 20 s) notices.
   const tasks = raw.db(database.dbName).collection('tasks');
   await tasks.updateOne(
     { _id: new ObjectId(first.id) },
-    { $set: { 'lease.expiresAt': new Date(Date.now() - 1_000) } },
+    { $set: { status: 'pending', lease: null, runAt: new Date() } },
   );
   await until(() => deliveries.length === 2);
   const fresh = deliveries[1]!;

@@ -21,6 +21,7 @@ import {
   type TaskCursor,
 } from './store/index.js';
 import { ClaimedWork, type LeaseCommitter } from './claimed-work.js';
+import { writeFenced } from './fenced-write.js';
 
 /** Most tasks one batch claim takes (a backlog is claimed in batches up to the free room). */
 const MAX_CLAIM_BATCH = 100;
@@ -59,11 +60,14 @@ export interface TaskClaimerOptions {
  */
 export class TaskClaimer implements LeaseCommitter {
   private readonly held = new Map<string, ClaimedWork>();
+  private readonly deadlines = new Map<ClaimedWork, NodeJS.Timeout>();
   private cursor: TaskCursor | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private wakeTimer: NodeJS.Timeout | null = null;
   private wakeAt = Infinity;
   private renewTimer: NodeJS.Timeout | null = null;
+  private renewing = false;
+  private sweeping = false;
   private pumping = false;
   private pumpAgain = false;
   private maybeBacklog = true;
@@ -194,15 +198,26 @@ export class TaskClaimer implements LeaseCommitter {
 
   private async finish(work: ClaimedWork, write: () => Promise<boolean>): Promise<boolean> {
     try {
-      const held = await write();
+      const lease = { taskId: work.task.id, token: work.token };
+      // The work stays held meanwhile, so its lease keeps being renewed through a retry.
+      const held = await writeFenced(this.store, lease, write, this.logger);
       if (!held) this.logger.warn({ taskId: work.task.id }, 'lease lost before the outcome');
       return held;
     } finally {
-      // Only this attempt's entry: after a lost lease, the same task may be held again here.
-      if (this.held.get(work.task.id) === work) this.held.delete(work.task.id);
+      this.forget(work);
       if (this.held.size === 0) this.drained?.();
       if (this.maybeBacklog) void this.pump();
     }
+  }
+
+  /**
+   * Drops `work` from the held set and disarms its time limit. Only its own entry: after a lost
+   * lease, the same task may be held again here by a newer attempt.
+   */
+  private forget(work: ClaimedWork): void {
+    clearTimeout(this.deadlines.get(work));
+    this.deadlines.delete(work);
+    if (this.held.get(work.task.id) === work) this.held.delete(work.task.id);
   }
 
   // ---- Claiming ---------------------------------------------------------------------------------
@@ -253,12 +268,18 @@ export class TaskClaimer implements LeaseCommitter {
   }
 
   private dispatch(task: TaskSnapshot, token: string): void {
-    const deadline = Date.now() + this.options.timeoutMs(task.parent);
-    const work = new ClaimedWork(task, token, deadline, this);
+    const timeoutMs = this.options.timeoutMs(task.parent);
+    const work = new ClaimedWork(task, token, Date.now() + timeoutMs, this);
     // This claimer still holding an older attempt means that attempt's lease expired and was
-    // reaped before a renewal noticed: tell it now, so it stops and cannot shadow the new one.
-    this.held.get(task.id)?.loseLease();
+    // reaped (by another claimer) before a renewal noticed: tell it now, so it stops and cannot
+    // shadow the new one.
+    const stale = this.held.get(task.id);
+    if (stale) {
+      this.forget(stale);
+      stale.loseLease();
+    }
     this.held.set(task.id, work);
+    this.armDeadline(work, timeoutMs);
     this.emit('started', task, { attempt: task.attempts, owner: this.options.owner });
     this.logger.debug(
       { taskId: task.id, parent: task.parent, attempt: task.attempts },
@@ -272,12 +293,33 @@ export class TaskClaimer implements LeaseCommitter {
     }
   }
 
+  /**
+   * Fails the attempt at its time limit, on a timer of its own: the time limit does not wait for
+   * the next lease renewal, which may be far longer away.
+   */
+  private armDeadline(work: ClaimedWork, timeoutMs: number): void {
+    const timer = setTimeout(() => {
+      this.deadlines.delete(work);
+      work
+        .timeOut()
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error, taskId: work.task.id }, 'timeout not recorded'),
+        );
+    }, timeoutMs);
+    this.deadlines.set(work, timer);
+  }
+
   private async sweep(): Promise<void> {
-    if (this.stopped) return;
+    // A sweep stuck waiting for an unreachable server is not joined by another every period.
+    if (this.stopped || this.sweeping) return;
+    this.sweeping = true;
     try {
       await this.store.clock.refresh();
       await this.persistStreamPosition();
-      const reaped = await reapExpiredLeases(this.store, this.options.parents);
+      // Not the leases held here: their holder is alive, merely late to renew (a busy machine,
+      // a database outage), and renews them next.
+      const own = [...this.held.values()].map((work) => work.token);
+      const reaped = await reapExpiredLeases(this.store, this.options.parents, own);
       for (const lease of reaped) {
         const task = { id: lease.taskId, parent: lease.parent };
         this.emit('lease-expired', task, { attempt: lease.attempt, owner: lease.owner });
@@ -288,6 +330,8 @@ export class TaskClaimer implements LeaseCommitter {
       await this.pump();
     } catch (error) {
       this.logger.warn({ err: error }, 'sweep failed');
+    } finally {
+      this.sweeping = false;
     }
   }
 
@@ -321,7 +365,7 @@ export class TaskClaimer implements LeaseCommitter {
     if (work.isSettled || this.held.get(work.task.id) !== work) return false;
     const held = await renewLease(this.store, work.task.id, work.token, this.options.leaseMs);
     if (!held && this.held.get(work.task.id) === work) {
-      this.held.delete(work.task.id);
+      this.forget(work);
       this.logger.warn({ taskId: work.task.id }, 'lease lost');
       work.loseLease();
     }
@@ -329,13 +373,18 @@ export class TaskClaimer implements LeaseCommitter {
   }
 
   private async renewAll(): Promise<void> {
-    const now = Date.now();
-    await Promise.all(
-      [...this.held.values()].map(async (work) => {
-        if (now > work.deadline) return work.timeOut();
-        await this.renew(work);
-      }),
-    ).catch((error: unknown) => this.logger.warn({ err: error }, 'lease renewal failed'));
+    // While the server is unreachable a round may wait for it; rounds do not pile up meanwhile.
+    if (this.renewing) return;
+    this.renewing = true;
+    try {
+      const rounds = await Promise.allSettled([...this.held.values()].map((w) => this.renew(w)));
+      const failed = rounds.filter((round) => round.status === 'rejected');
+      if (failed.length > 0) {
+        this.logger.warn({ err: failed[0]!.reason, failed: failed.length }, 'lease renewal failed');
+      }
+    } finally {
+      this.renewing = false;
+    }
   }
 
   // ---- Stream -----------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ export interface TaskDocument {
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
+  /** The lease token of the holder that wrote the latest outcome (reply, failure or release). */
+  outcomeToken?: string;
   cancelReason?: string;
   /** `<parent>:<idempotency key>`, unique where present. */
   dedupeKey?: string;

@@ -19,6 +19,7 @@ export {
   recordFailure,
   releaseLease,
   reapExpiredLeases,
+  outcomeWrittenBy,
   type ClaimedTask,
   type ReapedLease,
 } from './leases.js';
@@ -29,6 +30,7 @@ export {
   watchPendingTasks,
   isChangeStreamUnsupported,
 } from './watch-tasks.js';
+export { isTransientError } from './transient-error.js';
 export { recordProgress } from './record-progress.js';
 export { bsonSize } from './bson-size.js';
 export {

@@ -69,7 +69,7 @@ export async function commitReply(
   const now = store.clock.now();
   const status = reply.status === 'success' ? TaskStatus.Succeeded : TaskStatus.Failed;
   const result = await store.tasks.updateOne(heldBy(id, token), {
-    $set: { status, reply, lease: null, finishedAt: now, updatedAt: now },
+    $set: { status, reply, lease: null, outcomeToken: token, finishedAt: now, updatedAt: now },
   });
   return result.matchedCount === 1;
 }
@@ -91,7 +91,7 @@ export async function recordFailure(
       ? { status: TaskStatus.Dead, finishedAt: now }
       : { status: TaskStatus.Pending, runAt: retryAt };
   const result = await store.tasks.updateOne(heldBy(id, token), {
-    $set: { ...next, lease: null, updatedAt: now },
+    $set: { ...next, lease: null, outcomeToken: token, updatedAt: now },
     $push: { failures: failure },
   });
   return result.matchedCount === 1;
@@ -107,10 +107,33 @@ export async function releaseLease(
 ): Promise<boolean> {
   const now = store.clock.now();
   const result = await store.tasks.updateOne(heldBy(id, token), {
-    $set: { status: TaskStatus.Pending, lease: null, runAt: now, updatedAt: now },
+    $set: {
+      status: TaskStatus.Pending,
+      lease: null,
+      outcomeToken: token,
+      runAt: now,
+      updatedAt: now,
+    },
     $inc: { attempts: -1 },
   });
   return result.matchedCount === 1;
+}
+
+/**
+ * Whether the holder of `token` wrote the task's latest outcome (a reply, a failure or a
+ * release). After a write whose reply was lost to a dropped connection, this tells the holder
+ * that the write landed, so it does not mistake its own outcome for a lost lease.
+ */
+export async function outcomeWrittenBy(
+  store: StoreConnection,
+  id: string,
+  token: string,
+): Promise<boolean> {
+  const count = await store.tasks.countDocuments(
+    { _id: new ObjectId(id), outcomeToken: token },
+    { limit: 1 },
+  );
+  return count === 1;
 }
 
 /**
@@ -131,6 +154,8 @@ export interface ReapedLease {
 export async function reapExpiredLeases(
   store: StoreConnection,
   parents: readonly string[],
+  /** Leases the caller holds and renews itself: alive, so never its to take back. */
+  ownTokens: readonly string[] = [],
   limit = 100,
 ): Promise<ReapedLease[]> {
   const now = store.clock.now();
@@ -140,6 +165,7 @@ export async function reapExpiredLeases(
         parent: { $in: [...parents] },
         status: TaskStatus.Leased,
         'lease.expiresAt': { $lte: now },
+        ...(ownTokens.length > 0 ? { 'lease.token': { $nin: [...ownTokens] } } : {}),
       },
       { projection: { parent: 1, lease: 1, attempts: 1, maxAttempts: 1 }, limit },
     )
