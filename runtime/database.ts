@@ -31,6 +31,7 @@ export async function openDatabase(
       uri,
       appName: 'tumnus-runtime',
       serverSelectionTimeoutMs: SERVER_SELECTION_TIMEOUT_MS,
+      logger: logger.child({ component: 'store' }),
       ...(config.dbName !== undefined ? { dbName: config.dbName } : {}),
     });
   } catch (error) {

@@ -35,7 +35,8 @@ export class ClientCore {
         new TumnusError(ErrorCode.ClientClosed, 'this Tumnus client is closed'),
       );
     }
-    this.connecting ??= StoreConnection.open(this.settings).then(
+    const settings = { ...this.settings, logger: this.logger.child({ component: 'store' }) };
+    this.connecting ??= StoreConnection.open(settings).then(
       (store) => {
         store.onEventWriteError = (error, lost) =>
           this.logger.warn({ err: error, lost }, 'event write failed');

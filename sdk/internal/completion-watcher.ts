@@ -7,6 +7,7 @@ import {
   findFinishedTasks,
   findTask,
   isChangeStreamUnsupported,
+  isTransientError,
   watchFinishedTasks,
   type StoreConnection,
   type TaskCursor,
@@ -16,6 +17,8 @@ import {
 const POLL_INTERVAL_MS = 250;
 /** How many task ids one catch-up query asks about. */
 const CATCH_UP_BATCH = 1_000;
+/** How many times a waiter's first read is tried through transient database errors. */
+const ATTACH_TRIES = 6;
 
 interface Waiter {
   resolve(task: TaskSnapshot): void;
@@ -62,7 +65,7 @@ export class CompletionWatcher {
     return promise;
   }
 
-  private async attach(taskId: string, waiter: Waiter): Promise<void> {
+  private async attach(taskId: string, waiter: Waiter, failures = 0): Promise<void> {
     try {
       const store = await this.core.connection();
       await this.ensureWatching(store);
@@ -72,6 +75,16 @@ export class CompletionWatcher {
       }
       if (isTerminal(current.status)) this.deliver(current);
     } catch (error) {
+      // A dropped connection or a server coming back: the waiter stays registered and reads again.
+      if (isTransientError(error) && failures + 1 < ATTACH_TRIES && !this.closed) {
+        this.logger.warn(
+          { err: error, taskId, failuresInARow: failures + 1 },
+          'wait attach failed',
+        );
+        await sleep(reconnectDelayMs(failures + 1));
+        if (this.waiters.get(taskId)?.has(waiter)) await this.attach(taskId, waiter, failures + 1);
+        return;
+      }
       waiter.reject(error);
     }
   }

@@ -1,5 +1,7 @@
+import { pino } from 'pino';
 import { MongoClient, MongoParseError, type Collection, type Db } from 'mongodb';
 import { ErrorCode, TumnusError } from '../../errors.js';
+import type { Logger } from '../logger.js';
 import { redactUri } from '../redact-uri.js';
 import {
   CollectionName,
@@ -13,6 +15,7 @@ import { EventLog } from './events.js';
 import type { ScheduleDocument } from './schedules.js';
 import type { SupervisorRecord } from './supervisors.js';
 import type { StreamPositionDocument } from './stream-positions.js';
+import { MonitorWatchdog } from './monitor-watchdog.js';
 import { ServerClock } from './server-clock.js';
 
 export interface ConnectionSettings {
@@ -21,6 +24,8 @@ export interface ConnectionSettings {
   dbName?: string;
   appName?: string;
   serverSelectionTimeoutMs: number;
+  /** Where the connection reports its own recovery (a stuck monitor rebuilt). @default silent */
+  logger?: Logger;
 }
 
 /** An open connection to the Tumnus database: one MongoClient, its collections and clock. */
@@ -37,11 +42,15 @@ export class StoreConnection {
   readonly eventLog: EventLog;
   /** Called with the error when a batch of events could not be written. */
   onEventWriteError: (error: unknown, lost: number) => void = () => undefined;
+  private readonly watchdog: MonitorWatchdog;
+  private closed = false;
 
   private constructor(
     readonly client: MongoClient,
     readonly db: Db,
+    logger: Logger,
   ) {
+    this.watchdog = new MonitorWatchdog(client, logger);
     this.tasks = db.collection<TaskDocument>(CollectionName.Tasks);
     this.parents = db.collection<ParentDocument>(CollectionName.Parents);
     this.events = db.collection<EventDocument>(CollectionName.Events);
@@ -66,17 +75,28 @@ export class StoreConnection {
       );
     }
 
-    const connection = new StoreConnection(
-      client,
-      client.db(settings.dbName ?? defaultDbName(client)),
-    );
-    await connection.clock.refresh(true);
-    await connection.ensureBaseIndexes();
+    const db = client.db(settings.dbName ?? defaultDbName(client));
+    const connection = new StoreConnection(client, db, settings.logger ?? pino({ enabled: false }));
+    connection.watchdog.start();
+    try {
+      await connection.clock.refresh(true);
+      await connection.ensureBaseIndexes();
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
     return connection;
   }
 
+  /** True once `close()` was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     await this.eventLog.flush();
+    await this.watchdog.stop();
     await this.client.close();
   }
 
