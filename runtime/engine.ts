@@ -39,7 +39,7 @@ export class Engine {
       logger.child({ component: 'pool' }),
     );
     try {
-      await pool.warm(handlers.map((h) => h.file));
+      await warmHandlers(pool, handlers, logger.child({ component: 'pool' }));
       const owner = ownerId('runtime');
       const runner = createRunner(config, handlers, pool, () => claimer, logger);
       const claimer = createClaimer(config, store, parents, { pool, runner, owner }, logger);
@@ -68,6 +68,42 @@ export class Engine {
     await this.pool.destroy();
     await this.runner.settled();
     return released;
+  }
+}
+
+/**
+ * Loads the handlers in every thread before the first task. A handler that loaded in the
+ * supervisor but throws or kills its thread when a pool thread loads it (a native addon that is
+ * not thread-safe, code that checks `isMainThread`) does not stop the runtime: its tasks fail
+ * their attempts (`threw` or `worker-crashed`), retried with backoff up to `maxAttempts`, while
+ * the other handlers work. A dead thread is replaced without loading anything, so this cannot
+ * become a restart loop. When warming fails, each handler is warmed alone to name the culprit.
+ */
+async function warmHandlers(
+  pool: HandlerPool,
+  handlers: readonly LoadedHandler[],
+  log: Logger,
+): Promise<void> {
+  const files = handlers.map((h) => h.file);
+  const failed = await warm(pool, files);
+  if (failed === undefined) return;
+
+  // A dead thread does not say which module killed it: warm each handler alone to find out.
+  for (const { parent, file } of handlers) {
+    const error = handlers.length === 1 ? failed : await warm(pool, [file]);
+    if (error !== undefined) {
+      log.error({ err: error, parent, handlerFile: file }, 'handler failed to load in a thread');
+    }
+  }
+}
+
+/** Warms every thread with `files`; resolves with the error rather than throwing it. */
+async function warm(pool: HandlerPool, files: string[]): Promise<unknown> {
+  try {
+    await pool.warm(files);
+    return undefined;
+  } catch (error) {
+    return error ?? new Error('warming the pool failed');
   }
 }
 
