@@ -71,6 +71,8 @@ export class TaskClaimer implements LeaseCommitter {
   private pumping = false;
   private pumpAgain = false;
   private maybeBacklog = true;
+  /** The last pump stopped because the concurrency was used up, not for lack of tasks. */
+  private stoppedAtCapacity = false;
   private stopped = false;
   private savedToken: unknown = null;
   private drained: (() => void) | null = null;
@@ -242,14 +244,14 @@ export class TaskClaimer implements LeaseCommitter {
   }
 
   /**
-   * Claims until the concurrency is used up or nothing is ready. The first claim of a pump takes
-   * one task in one round trip (the usual case at light load); once that found work, the rest of
-   * the free room is claimed in batches of three round trips each, so a backlog costs round
-   * trips per batch rather than per task.
+   * Claims until the concurrency is used up or nothing is ready. Without a known backlog a claim
+   * takes one task in one round trip (light load); once one found work, or the last pump stopped
+   * at full capacity, the free room is claimed in batches of three round trips each, so a backlog
+   * costs round trips per batch rather than per task.
    */
   private async claimWhileCapacity(): Promise<void> {
     const { parents, owner, leaseMs, concurrency } = this.options;
-    let backlog = false;
+    let backlog = this.stoppedAtCapacity;
     while (!this.stopped && this.held.size < concurrency) {
       const room = Math.min(concurrency - this.held.size, MAX_CLAIM_BATCH);
       const claimed =
@@ -258,6 +260,7 @@ export class TaskClaimer implements LeaseCommitter {
           : await claimNextTask(this.store, parents, owner, leaseMs).then((c) => (c ? [c] : null));
       if (!claimed) {
         this.maybeBacklog = false;
+        this.stoppedAtCapacity = false;
         await this.scheduleWake();
         return;
       }
@@ -265,6 +268,7 @@ export class TaskClaimer implements LeaseCommitter {
       backlog = true;
     }
     this.maybeBacklog = true;
+    this.stoppedAtCapacity = true;
   }
 
   private dispatch(task: TaskSnapshot, token: string): void {
