@@ -5,10 +5,22 @@ import type { ClientCore } from './internal/client-core.js';
 import { defaultClient } from './internal/default-client.js';
 import type { Logger } from './internal/logger.js';
 import { assertStorable } from './internal/storable.js';
-import { insertTask, withdrawTask } from './internal/store/index.js';
+import {
+  findByIdempotencyKey,
+  insertTask,
+  newTaskId,
+  withdrawTask,
+  type StoreConnection,
+} from './internal/store/index.js';
 import { assertParentName, assertPlainObject, assertKnownKeys } from './internal/validate.js';
-import { ResultStatus, type TaskReply, type TaskResult } from './model.js';
-import { parseSendOptions, type SendOptions } from './options.js';
+import {
+  ResultStatus,
+  type TaskParentRecord,
+  type TaskReply,
+  type TaskResult,
+  type TaskSnapshot,
+} from './model.js';
+import { parseSendOptions, type ParsedSendOptions, type SendOptions } from './options.js';
 import { TaskHandle } from './task-handle.js';
 
 /** `send(payload, { waitForComplete: true })`: resolves with the result, not a handle. */
@@ -100,33 +112,9 @@ export class Task<P = unknown, R = unknown> {
     const core = this.client();
     const parent = await core.requireParent(this.parent);
     const store = await core.connection();
-    const { task: stored, created } = await insertTask(store, {
-      parent: this.parent,
-      payload,
-      runAt: options.runAt,
-      delayMs: options.delayMs,
-      maxAttempts: options.maxAttempts ?? parent.maxAttempts,
-      ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
-    });
-    if (created) {
-      // The parent may have begun deletion between the check above and the insert; the delete
-      // may not have seen this task. Look again and take the task back if so.
-      await core.requireParent(this.parent).catch(async (error: unknown) => {
-        await withdrawTask(store, stored.id, 'task parent deleted');
-        throw error;
-      });
-    }
+    const stored = await this.insert(store, parent, payload, options);
     this.id = stored.id;
     this.payload = payload;
-    if (created) {
-      store.eventLog.emit({
-        type: 'created',
-        parent: this.parent,
-        taskId: stored.id,
-        data: { runAt: stored.runAt },
-        retentionDays: parent.retentionDays,
-      });
-    }
 
     const handle = new TaskHandle<R>(stored.id, this.parent, core);
     if (!options.waitForComplete) return handle;
@@ -145,6 +133,72 @@ export class Task<P = unknown, R = unknown> {
     } finally {
       await progress.close();
     }
+  }
+
+  /**
+   * Writes the task, announced by its `created` event, which is stored first: no observer can
+   * see a task's `started` (or any later event) before its `created`. An idempotent repeat
+   * returns the first task and announces nothing.
+   */
+  private async insert(
+    store: StoreConnection,
+    parent: TaskParentRecord,
+    payload: P,
+    options: ParsedSendOptions,
+  ): Promise<TaskSnapshot> {
+    const key = options.idempotencyKey;
+    if (key !== undefined) {
+      const earlier = await findByIdempotencyKey(store, this.parent, key);
+      if (earlier) return earlier;
+    }
+
+    const id = newTaskId();
+    const runAt = options.runAt ?? new Date(store.clock.now().getTime() + options.delayMs);
+    const created = { type: 'created' as const, parent: this.parent, taskId: id };
+    await store.eventLog.write({
+      ...created,
+      data: { runAt },
+      retentionDays: parent.retentionDays,
+    });
+
+    // LIMITATION: when two sends with one idempotency key race past the look-up above, the
+    // loser's `created` event names a task that was never stored; its send still returns the
+    // winner's task. Events are at-least-once and secondary to task state, so this stays.
+    const { task, created: isNew } = await insertTask(store, {
+      id,
+      parent: this.parent,
+      payload,
+      runAt,
+      delayMs: 0,
+      maxAttempts: options.maxAttempts ?? parent.maxAttempts,
+      ...(key !== undefined ? { idempotencyKey: key } : {}),
+    });
+    if (isNew) await this.withdrawIfParentDeleted(store, parent, task.id);
+    return task;
+  }
+
+  /**
+   * The parent may have begun deletion between the check before the insert and the insert
+   * itself, and the delete may not have seen this task: look again and take the task back.
+   */
+  private async withdrawIfParentDeleted(
+    store: StoreConnection,
+    parent: TaskParentRecord,
+    taskId: string,
+  ): Promise<void> {
+    await this.client()
+      .requireParent(this.parent)
+      .catch(async (error: unknown) => {
+        await withdrawTask(store, taskId, 'task parent deleted');
+        store.eventLog.emit({
+          type: 'cancelled',
+          parent: this.parent,
+          taskId,
+          data: { reason: 'task parent deleted' },
+          retentionDays: parent.retentionDays,
+        });
+        throw error;
+      });
   }
 
   private async reply(work: ClaimedWork, reply: TaskReply<R>, options: unknown): Promise<void> {

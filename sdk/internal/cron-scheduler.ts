@@ -1,8 +1,10 @@
 import { Cron } from 'croner';
 import type { Logger } from './logger.js';
 import {
+  findByIdempotencyKey,
   findParent,
   insertTask,
+  newTaskId,
   listSchedules,
   recordFire,
   type ScheduleRecord,
@@ -83,23 +85,27 @@ export class CronScheduler {
       const parent = await findParent(this.store, record.parent);
       if (!parent || parent.deleting) return;
 
-      const { task, created } = await insertTask(this.store, {
-        parent: record.parent,
-        payload: record.payload,
-        runAt: fireAt,
-        delayMs: 0,
-        maxAttempts: parent.maxAttempts,
-        idempotencyKey: `cron:${record.name}:${fireAt.toISOString()}`,
-      });
-      if (created) {
-        this.store.eventLog.emit({
+      const key = `cron:${record.name}:${fireAt.toISOString()}`;
+      if (!(await findByIdempotencyKey(this.store, record.parent, key))) {
+        // The `created` event goes first, as for every send (see Task.insert).
+        const id = newTaskId();
+        await this.store.eventLog.write({
           type: 'created',
           parent: record.parent,
-          taskId: task.id,
-          data: { runAt: task.runAt },
+          taskId: id,
+          data: { runAt: fireAt },
           retentionDays: parent.retentionDays,
         });
-        this.logger.debug({ schedule: record.name, fireAt, taskId: task.id }, 'schedule fired');
+        await insertTask(this.store, {
+          id,
+          parent: record.parent,
+          payload: record.payload,
+          runAt: fireAt,
+          delayMs: 0,
+          maxAttempts: parent.maxAttempts,
+          idempotencyKey: key,
+        });
+        this.logger.debug({ schedule: record.name, fireAt, taskId: id }, 'schedule fired');
       }
       await recordFire(this.store, record.parent, record.name, fireAt);
       record.lastFireAt = fireAt;

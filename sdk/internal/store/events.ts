@@ -37,8 +37,22 @@ export class EventLog {
   ) {}
 
   emit<E extends TaskEventType>(event: NewEvent<E>): void {
+    this.buffer.push(this.toDocument(event));
+    if (this.buffer.length >= MAX_BATCH) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+  }
+
+  /**
+   * Writes one event now, rejecting when it cannot be written: for an event that must be stored
+   * before what it announces (a task's `created` comes before the task itself).
+   */
+  async write<E extends TaskEventType>(event: NewEvent<E>): Promise<void> {
+    await this.store.events.insertOne(this.toDocument(event));
+  }
+
+  private toDocument<E extends TaskEventType>(event: NewEvent<E>): EventDocument {
     const at = this.store.clock.now();
-    this.buffer.push({
+    return {
       _id: new ObjectId(),
       type: event.type,
       parent: event.parent,
@@ -46,9 +60,7 @@ export class EventLog {
       at,
       data: event.data,
       expiresAt: new Date(at.getTime() + event.retentionDays * DAY_MS),
-    });
-    if (this.buffer.length >= MAX_BATCH) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+    };
   }
 
   /** Writes everything emitted so far. */

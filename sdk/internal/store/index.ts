@@ -10,7 +10,14 @@ export {
   type ParentPolicy,
 } from './parents.js';
 export { cancelTask, countUnfinished, findUnfinishedIds } from './cancel-task.js';
-export { insertTask, withdrawTask, type NewTask, type InsertedTask } from './insert-task.js';
+export {
+  insertTask,
+  withdrawTask,
+  newTaskId,
+  findByIdempotencyKey,
+  type NewTask,
+  type InsertedTask,
+} from './insert-task.js';
 export { findTask, findFinishedTasks, findNextRunAt, isTaskId } from './read-tasks.js';
 export {
   claimNextTask,

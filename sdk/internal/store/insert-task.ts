@@ -7,6 +7,8 @@ import { cancelTask } from './cancel-task.js';
 import { isDuplicateKeyError } from './duplicate-key.js';
 
 export interface NewTask {
+  /** The id to give the task (from `newTaskId()`); a fresh one when absent. */
+  id?: string;
   parent: string;
   payload: unknown;
   /** Absolute start time; null means now by the database clock. */
@@ -27,7 +29,7 @@ export interface InsertedTask {
 export async function insertTask(store: StoreConnection, input: NewTask): Promise<InsertedTask> {
   const now = store.clock.now();
   const doc: TaskDocument = {
-    _id: new ObjectId(),
+    _id: input.id ? new ObjectId(input.id) : new ObjectId(),
     parent: input.parent,
     status: TaskStatus.Pending,
     payload: input.payload,
@@ -80,4 +82,19 @@ export async function withdrawTask(store: StoreConnection, id: string, reason: s
 
 function dedupeKey(parent: string, key: string): string {
   return `${parent}:${key}`;
+}
+
+/** A fresh task id, so that what announces a task can be written before the task itself. */
+export function newTaskId(): string {
+  return new ObjectId().toHexString();
+}
+
+/** The task an earlier send with this idempotency key created, if any. */
+export async function findByIdempotencyKey(
+  store: StoreConnection,
+  parent: string,
+  key: string,
+): Promise<TaskSnapshot | null> {
+  const doc = await store.tasks.findOne({ dedupeKey: dedupeKey(parent, key) });
+  return doc ? toSnapshot(doc) : null;
 }
