@@ -44,7 +44,13 @@ it.each([30, 60, 90] as const)(
 
     const result = await new client.Task(parent).send({}, { waitForComplete: true });
     await responder.close();
-    const events = await client.tasks.handle(result.taskId).events();
+    // Events trail the task state they describe by a batch (a few ms): wait for the last one.
+    const handle = client.tasks.handle(result.taskId);
+    let events = await handle.events();
+    for (let i = 0; i < 100 && events.length < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      events = await handle.events();
+    }
     expect(events.map((e) => e.type)).toEqual(['created', 'started', 'succeeded']);
 
     const stored = await db().collection('events').find({ taskId: result.taskId }).toArray();
