@@ -1,4 +1,5 @@
 // Bad input is refused with a typed error, and nothing is written.
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient } from 'mongodb';
 import Tumnus, { ErrorCode, TumnusError } from '../sdk/index.js';
@@ -126,6 +127,25 @@ describe('client options', () => {
       expect(error.message).toContain('***@127.0.0.1:1');
     } finally {
       await unreachable.close();
+    }
+  });
+});
+
+describe('credentials', () => {
+  it('never shows the URI password when a client or handle is logged or serialised', async () => {
+    const secret = new Tumnus({
+      uri: 'mongodb://alice:s3cret@127.0.0.1:1/?directConnection=true',
+      serverSelectionTimeoutMs: 200,
+    });
+    try {
+      const handle = secret.tasks.handle('0123456789abcdef01234567');
+      const task = new secret.Task('Known');
+      for (const value of [secret, handle, task, secret.taskParent, secret.tasks]) {
+        expect(inspect(value, { depth: 20, showHidden: true })).not.toContain('s3cret');
+        expect(JSON.stringify(value) ?? '').not.toContain('s3cret');
+      }
+    } finally {
+      await secret.close();
     }
   });
 });

@@ -1,7 +1,9 @@
+import { inspect } from 'node:util';
 import { ErrorCode, TumnusError } from '../errors.js';
 import type { TaskParentRecord } from '../model.js';
 import { CompletionWatcher } from './completion-watcher.js';
 import { EventHub } from './event-hub.js';
+import { redactUri } from './redact-uri.js';
 import type { Logger } from './logger.js';
 import { findParent, StoreConnection, type ConnectionSettings } from './store/index.js';
 
@@ -48,6 +50,15 @@ export class ClientCore {
       },
     );
     return this.connecting;
+  }
+
+  /** What `console.log` and `JSON.stringify` show of a client: never the URI's credentials. */
+  [inspect.custom](): string {
+    return `ClientCore { uri: '${redactUri(this.settings.uri)}', closed: ${this.closed} }`;
+  }
+
+  toJSON(): { uri: string; closed: boolean } {
+    return { uri: redactUri(this.settings.uri), closed: this.closed };
   }
 
   async requireParent(name: string): Promise<TaskParentRecord> {
