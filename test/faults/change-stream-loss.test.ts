@@ -5,6 +5,9 @@
 // their tasks), with backoff between failures rather than a tight loop. The periodic sweep is set
 // to a minute here, so only the recovery itself can pick up the tasks sent meanwhile.
 //
+// A runtime restarted with a saved stream position the server no longer has starts a fresh
+// stream, and its start-up sweep claims what was sent while no runtime ran.
+//
 // Deviation (docs/test-server.md): the Java wire server resumes from any token it is given, even
 // one it never issued, so the history loss is injected by the wire proxy for every server kind.
 import { Writable } from 'node:stream';
@@ -32,6 +35,7 @@ const HANDLERS = {
 
 let workspace: FaultWorkspace;
 let proxy: WireProxy;
+let uri: string;
 let runtime: FaultRuntime;
 let client: Tumnus;
 let mongo: MongoClient;
@@ -41,7 +45,7 @@ const clientLogs: Record<string, unknown>[] = [];
 beforeAll(async () => {
   workspace = await FaultWorkspace.create(HANDLERS, { sweepIntervalMs: 60_000 });
   proxy = await WireProxy.start(database.serverUri);
-  const uri = proxy.uri(database.serverUri, database.dbName);
+  uri = proxy.uri(database.serverUri, database.dbName);
   runtime = workspace.startRuntime(uri, { concurrency: 2 });
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -114,6 +118,30 @@ describe('a server that refuses every change stream for a while', () => {
     const failures = runtime.logs('task stream failed, reopening').length - failuresBefore;
     expect(failures).toBeGreaterThanOrEqual(1);
     expect(failures).toBeLessThanOrEqual(8);
+    await expectInvariants(mongo.db(), {
+      taskIds: handles.map((h) => h.id),
+      runs: await workspace.runs(),
+    });
+  });
+});
+
+describe('a restarted runtime whose saved stream position is too old', () => {
+  it('starts a fresh stream and claims what was sent while it was down', async () => {
+    expect(await runtime.terminate()).toBe(0);
+    const positions = mongo.db().collection('stream_positions');
+    expect(await positions.countDocuments()).toBeGreaterThanOrEqual(1);
+    const backlog = await send(3);
+
+    const refuseResume = proxy.failCommands(isChangeStreamResume, CHANGE_STREAM_HISTORY_LOST);
+    runtime = workspace.startRuntime(uri, { concurrency: 2 });
+    await runtime.ready();
+    const handles = [...backlog, ...(await send(2))];
+    const results = await settledResults(handles, 20_000);
+    refuseResume.stop();
+
+    expect(results.map((r) => r.status)).toEqual(handles.map(() => 'success'));
+    expect(refuseResume.hits()).toBeGreaterThanOrEqual(1);
+    expect(runtime.logs('stream position lost, starting fresh')).toHaveLength(1);
     await expectInvariants(mongo.db(), {
       taskIds: handles.map((h) => h.id),
       runs: await workspace.runs(),
