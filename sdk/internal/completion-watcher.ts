@@ -1,8 +1,9 @@
 import { ErrorCode, TumnusError, WaitTimeoutError } from '../errors.js';
 import { isTerminal, type TaskSnapshot } from '../model.js';
-import { reconnectDelayMs } from './backoff.js';
 import type { ClientCore } from './client-core.js';
+import { reconnectDelayMs } from './backoff.js';
 import type { Logger } from './logger.js';
+import { followStream } from './stream-follower.js';
 import {
   findFinishedTasks,
   findTask,
@@ -173,38 +174,17 @@ export class CompletionWatcher {
     void this.follow(store, cursor);
   }
 
-  private async follow(store: StoreConnection, cursor: TaskCursor): Promise<void> {
-    let failuresInARow = 0;
-    while (!this.closed) {
-      try {
-        const task = await cursor.next();
-        failuresInARow = 0;
-        if (task) this.deliver(task);
-      } catch (error) {
-        if (this.closed) return;
-        failuresInARow += 1;
-        this.logger.warn({ err: error, failuresInARow }, 'completion stream failed, reopening');
-        await cursor.close().catch(() => undefined);
-        await sleep(reconnectDelayMs(failuresInARow));
-        cursor = await this.reopen(store, cursor);
-      }
-    }
-  }
-
-  /** A fresh stream, then one read of every waited task: nothing finished in the gap is missed. */
-  private async reopen(store: StoreConnection, previous: TaskCursor): Promise<TaskCursor> {
-    const cursor = watchFinishedTasks(store);
-    try {
-      const first = await cursor.establish();
-      if (first) this.deliver(first);
-      this.cursor = cursor;
-      await this.catchUp(store);
-      return cursor;
-    } catch (error) {
-      this.logger.warn({ err: error }, 'completion stream reopen failed');
-      await cursor.close().catch(() => undefined);
-      return previous;
-    }
+  /** Follows the stream; after a failure, a fresh stream and one read of every waited task. */
+  private follow(store: StoreConnection, cursor: TaskCursor): Promise<void> {
+    return followStream(cursor, {
+      name: 'completion',
+      open: () => watchFinishedTasks(store),
+      onItem: (task) => this.deliver(task),
+      onReopened: (reopened) => (this.cursor = reopened as TaskCursor),
+      catchUp: () => this.catchUp(store),
+      isStopped: () => this.closed,
+      logger: this.logger,
+    });
   }
 
   private async catchUp(store: StoreConnection): Promise<void> {

@@ -1,7 +1,7 @@
 import type { TaskEvent, TaskEventListener, TaskEventType } from '../events.js';
-import { reconnectDelayMs } from './backoff.js';
 import type { ClientCore } from './client-core.js';
 import type { Logger } from './logger.js';
+import { followStream } from './stream-follower.js';
 import {
   EventCursor,
   findEventsSince,
@@ -103,32 +103,19 @@ export class EventHub {
     void this.follow(store, cursor);
   }
 
-  private async follow(store: StoreConnection, cursor: EventCursor): Promise<void> {
-    let failuresInARow = 0;
-    while (!this.closed) {
-      try {
-        const event = await cursor.next();
-        failuresInARow = 0;
-        if (event) this.dispatch(event);
-      } catch (error) {
-        if (this.closed) return;
-        failuresInARow += 1;
-        this.logger.warn({ err: error, failuresInARow }, 'event stream failed, reopening');
-        await cursor.close().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, reconnectDelayMs(failuresInARow)));
-        cursor = new EventCursor(store);
-        this.cursor = cursor;
-        try {
-          // Open the new stream before reading what was missed, so nothing falls in between.
-          const first = await cursor.establish();
-          if (first) this.dispatch(first);
-        } catch (reopenError) {
-          this.logger.warn({ err: reopenError }, 'event stream reopen failed');
-          continue;
-        }
+  /** Follows the stream; after a failure, a fresh stream, then each subscriber catches up. */
+  private follow(store: StoreConnection, cursor: EventCursor): Promise<void> {
+    return followStream(cursor, {
+      name: 'event',
+      open: () => new EventCursor(store),
+      onItem: (event) => this.dispatch(event),
+      onReopened: (reopened) => (this.cursor = reopened as EventCursor),
+      catchUp: async () => {
         await Promise.allSettled([...this.subscriptions].map((s) => s.catchUp(store)));
-      }
-    }
+      },
+      isStopped: () => this.closed,
+      logger: this.logger,
+    });
   }
 
   private schedulePoll(store: StoreConnection): void {

@@ -1,8 +1,9 @@
 import { FailureReason, toFailureRecord } from '../errors.js';
 import type { TaskEventMap, TaskEventType } from '../events.js';
 import type { TaskReply, TaskSnapshot } from '../model.js';
-import { reconnectDelayMs, retryDelayMs } from './backoff.js';
+import { retryDelayMs } from './backoff.js';
 import type { Logger } from './logger.js';
+import { followStream } from './stream-follower.js';
 import {
   claimNextTask,
   claimReadyTasks,
@@ -439,38 +440,17 @@ export class TaskClaimer implements LeaseCommitter {
     }
   }
 
-  private async follow(cursor: TaskCursor): Promise<void> {
-    let failuresInARow = 0;
-    while (!this.stopped) {
-      try {
-        const task = await cursor.next();
-        failuresInARow = 0;
-        if (task) this.onPending(task);
-      } catch (error) {
-        if (this.stopped) return;
-        failuresInARow += 1;
-        this.logger.warn({ err: error, failuresInARow }, 'task stream failed, reopening');
-        await cursor.close().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, reconnectDelayMs(failuresInARow)));
-        cursor = await this.reopen(cursor);
-      }
-    }
-  }
-
-  /** A fresh stream, then a catch-up sweep for whatever became ready while it was down. */
-  private async reopen(previous: TaskCursor): Promise<TaskCursor> {
-    const cursor = watchPendingTasks(this.store, this.options.parents);
-    try {
-      const first = await cursor.establish();
-      this.cursor = cursor;
-      if (first) this.onPending(first);
-      await this.sweep();
-      return cursor;
-    } catch (error) {
-      this.logger.warn({ err: error }, 'task stream reopen failed');
-      await cursor.close().catch(() => undefined);
-      return previous;
-    }
+  /** Follows the stream; after a failure, a fresh stream and a catch-up sweep. */
+  private follow(cursor: TaskCursor): Promise<void> {
+    return followStream(cursor, {
+      name: 'task',
+      open: () => watchPendingTasks(this.store, this.options.parents),
+      onItem: (task) => this.onPending(task),
+      onReopened: (reopened) => (this.cursor = reopened as TaskCursor),
+      catchUp: () => this.sweep(),
+      isStopped: () => this.stopped,
+      logger: this.logger,
+    });
   }
 
   private onPending(task: TaskSnapshot): void {

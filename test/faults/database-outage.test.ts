@@ -28,8 +28,8 @@ const OUTAGE_MS = 3_000;
 
 /** Warnings a recovering runtime may log; far more than this in one outage would be a loop. */
 const RECOVERY_WARNINGS = [
-  'task stream failed, reopening',
-  'task stream reopen failed',
+  'change stream failed, reopening',
+  'change stream reopen failed',
   'sweep failed',
   'claim failed',
   'lease renewal failed',
