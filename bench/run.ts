@@ -1,5 +1,7 @@
 // `npm run bench`: runs the scenarios of issue 5 against Tumnus and its comparisons, writes
 // bench/results/<scenario>.json and regenerates BENCHMARKS.md. See bench/README.md.
+import path from 'node:path';
+import { writeReport } from './report.js';
 import { runLatency } from './scenarios/latency.js';
 import { runRequestReply } from './scenarios/request-reply.js';
 import { runScaling } from './scenarios/scaling.js';
@@ -7,7 +9,7 @@ import { runThroughput } from './scenarios/throughput.js';
 import { runWaiters } from './scenarios/waiters.js';
 import type { ScenarioResult } from './scenarios/result.js';
 import { parseBenchArgs, type ScenarioName } from './support/args.js';
-import { startBenchDatabase } from './support/database.js';
+import { BenchDatabase } from './support/database.js';
 import { describeEnvironment } from './support/environment.js';
 import { planFor, type Plan } from './support/plan.js';
 import { ensureRedisServer, startRedis, type RunningRedis } from './support/redis.js';
@@ -57,14 +59,13 @@ async function startRedisIfWanted(wanted: boolean): Promise<RunningRedis | null>
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
-  const plan = planFor(args.quick, args.rounds);
   const systems = ALL_SYSTEMS.filter((s) => args.systems.includes(s.name as never));
   const dir = resultsDir(args.quick);
 
   log(
-    `mode ${plan.mode}; scenarios ${args.scenarios.join(', ')}; systems ${args.systems.join(', ')}`,
+    `mode ${args.quick ? 'quick' : 'full'}; scenarios ${args.scenarios.join(', ')}; systems ${args.systems.join(', ')}`,
   );
-  const db = await startBenchDatabase();
+  const db = await BenchDatabase.start();
   let redis: RunningRedis | null = null;
   // Ctrl-C or a kill: stop the servers this run started before going.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
   try {
     redis = await startRedisIfWanted(args.systems.includes('bullmq'));
     log(`database ${db.kind} ${db.version}; redis ${redis ? redis.version : 'none'}`);
+    const plan = planFor(args.quick, db.kind, args.rounds, args.tasks);
     const env: BenchEnv = { db, redis, log };
     const environment = describeEnvironment(plan.mode, db, redis);
 
@@ -85,6 +87,12 @@ async function main(): Promise<void> {
   } finally {
     await redis?.stop();
     await db.stop();
+  }
+
+  if (args.report) {
+    const out = args.quick ? path.join(dir, 'BENCHMARKS.md') : path.resolve('BENCHMARKS.md');
+    writeReport(dir, out);
+    log(`wrote ${path.relative(process.cwd(), out)}`);
   }
 }
 

@@ -86,7 +86,7 @@ export function renderBarChart(spec: BarChart, file: string): void {
       responsive: false,
       animation: false,
       devicePixelRatio: 1,
-      layout: { padding: { right: spec.horizontal ? 60 : 16, top: 8 } },
+      layout: { padding: { right: spec.horizontal ? 60 : 16, top: 20 } },
       plugins: {
         title: { display: true, text: spec.title, font: { size: 20, weight: 'bold' } },
         subtitle: { display: Boolean(spec.subtitle), text: spec.subtitle ?? '' },

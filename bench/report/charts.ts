@@ -23,7 +23,8 @@ export function renderCharts(
 ): RenderedChart[] {
   const charts: RenderedChart[] = [];
   const kind = Object.values(results).find(Boolean)?.environment.database.kind ?? '';
-  const subtitle = `MongoDB-backed systems on the ${kind} server; BullMQ on Redis. Median of the rounds.`;
+  const server = kind === 'java-wire-server' ? 'the in-memory Java wire server' : kind;
+  const subtitle = `MongoDB-backed systems on ${server}; BullMQ on Redis. Median of the rounds.`;
 
   const t = results.throughput;
   if (t) {

@@ -12,7 +12,7 @@ export function isPercentiles(value: unknown): value is Percentiles {
 export function num(value: number | null | undefined): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '–';
   const abs = Math.abs(value);
-  if (abs >= 100) return Math.round(value).toLocaleString('en-US');
+  if (abs >= 100 || Number.isInteger(value)) return Math.round(value).toLocaleString('en-US');
   if (abs >= 10) return value.toFixed(1);
   return value.toFixed(2);
 }

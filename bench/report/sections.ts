@@ -107,17 +107,20 @@ function waitersSection(r: StoredResult | undefined): string {
     spreadText(s.metrics[key] as Spread | undefined, unit);
   const rows = [
     ['Waits resolved (of them succeeded)', `${m('resolved')} (${m('succeeded')})`],
-    ['Change streams opened by the sender client', m('changeStreamsOpened')],
-    ['Completion streams open while waiting', m('openStreams')],
+    [
+      'Completion change streams the sender held, all waiting / all resolved',
+      `${m('openStreamsWhileWaiting')} / ${m('openStreams')}`,
+    ],
     [
       'Driver connections created while waiting / most in use at once',
       `${m('connectionsCreated')} / ${m('peakConnectionsCheckedOut')}`,
     ],
+    ['Server connections (serverStatus) before / with all waiting', serverConnections(r, s)],
+    ['Heap growth, every wait registered and idle (after GC)', `${m('heapGrowthMb')} MB`],
     [
-      'Server connections (serverStatus) before / with all waiting',
-      `${num(s.metrics.serverConnectionsBefore as number | null)} / ${num(s.metrics.serverConnectionsPeak as number | null)}`,
+      'Heap growth, every wait registered, their task reads still queued (after GC)',
+      `${m('heapInFlightMb')} MB`,
     ],
-    ['Heap growth with every waiter registered (after GC)', `${m('heapGrowthMb')} MB`],
     ['Heap after all resolved, vs before (after GC)', `${m('heapAfterMb')} MB`],
     ['RSS growth with every waiter registered', `${m('rssGrowthMb')} MB`],
     ['Time to send and register every wait', m('registerMs', ms)],
@@ -133,6 +136,13 @@ function waitersSection(r: StoredResult | undefined): string {
     '',
     ...notes,
   ].join('\n');
+}
+
+/** The Java wire server answers serverStatus but counts connections wrongly (always 1). */
+function serverConnections(r: StoredResult, s: SystemResult): string {
+  if (r.environment.database.kind === 'java-wire-server') return 'not reported by this server';
+  const value = (key: string) => num(s.metrics[key] as number | null);
+  return `${value('serverConnectionsBefore')} / ${value('serverConnectionsPeak')}`;
 }
 
 function scalingSection(r: StoredResult | undefined): string {

@@ -26,12 +26,14 @@ export interface BenchArgs {
   systems: SystemName[];
   /** Overrides the mode's round count. */
   rounds: number | undefined;
+  /** Overrides scenario 1's task count (not Agenda's). */
+  tasks: number | undefined;
   /** Skip regenerating BENCHMARKS.md at the end. */
   report: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--scenario 1,3|throughput,latency]
-                       [--systems tumnus,runtime,floor,agenda,bullmq] [--rounds N] [--no-report]`;
+                       [--systems tumnus,runtime,floor,agenda,bullmq] [--rounds N] [--tasks N] [--no-report]`;
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
   const { values } = parseArgs({
@@ -41,6 +43,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       scenario: { type: 'string', multiple: true },
       systems: { type: 'string' },
       rounds: { type: 'string' },
+      tasks: { type: 'string' },
       'no-report': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -56,6 +59,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     scenarios: parseScenarios(values.scenario),
     systems: parseSystems(values.systems),
     rounds: parseRounds(values.rounds),
+    tasks: parseTasks(values.tasks),
     report: !(values['no-report'] ?? false),
   };
 }
@@ -93,4 +97,13 @@ function parseRounds(raw: string | undefined): number | undefined {
     throw new Error('--rounds must be an integer from 1 to 20');
   }
   return rounds;
+}
+
+function parseTasks(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const tasks = Number(raw);
+  if (!Number.isInteger(tasks) || tasks < 1 || tasks > 1_000_000) {
+    throw new Error('--tasks must be an integer from 1 to 1000000');
+  }
+  return tasks;
 }

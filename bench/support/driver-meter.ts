@@ -1,21 +1,21 @@
 import type { MongoClient } from 'mongodb';
 
-/** Counts what a driver client does: connections opened and in use, commands, change streams. */
+/**
+ * Counts the connections a driver client opens and how many it uses at once (CMAP events).
+ * Command monitoring cannot be switched on for a client that is already connected, and Tumnus
+ * does not expose driver options, so change streams are counted by the watcher itself instead.
+ */
 export class DriverMeter {
   connectionsCreated = 0;
   connectionsClosed = 0;
   checkedOut = 0;
   peakCheckedOut = 0;
-  commands = new Map<string, number>();
-  changeStreamsOpened = 0;
 
   constructor(private readonly client: MongoClient) {
-    setMonitorCommands(client, true);
     client.on('connectionCreated', this.onCreated);
     client.on('connectionClosed', this.onClosed);
     client.on('connectionCheckedOut', this.onCheckedOut);
     client.on('connectionCheckedIn', this.onCheckedIn);
-    client.on('commandStarted', this.onCommand);
   }
 
   detach(): void {
@@ -23,8 +23,6 @@ export class DriverMeter {
     this.client.off('connectionClosed', this.onClosed);
     this.client.off('connectionCheckedOut', this.onCheckedOut);
     this.client.off('connectionCheckedIn', this.onCheckedIn);
-    this.client.off('commandStarted', this.onCommand);
-    setMonitorCommands(this.client, false);
   }
 
   private readonly onCreated = () => {
@@ -43,19 +41,4 @@ export class DriverMeter {
   private readonly onCheckedIn = () => {
     this.checkedOut -= 1;
   };
-
-  private readonly onCommand = (event: {
-    commandName: string;
-    command: Record<string, unknown>;
-  }) => {
-    this.commands.set(event.commandName, (this.commands.get(event.commandName) ?? 0) + 1);
-    const pipeline = event.command.pipeline as Record<string, unknown>[] | undefined;
-    if (event.commandName === 'aggregate' && pipeline?.[0]?.$changeStream)
-      this.changeStreamsOpened += 1;
-  };
-}
-
-/** The driver has a `monitorCommands` setter that its typings leave out. */
-function setMonitorCommands(client: MongoClient, on: boolean): void {
-  (client as unknown as { monitorCommands: boolean }).monitorCommands = on;
 }

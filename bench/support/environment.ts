@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { BenchDatabase } from './database.js';
 import type { RunningRedis } from './redis.js';
 
@@ -16,12 +16,11 @@ export interface BenchEnvironment {
   packages: Record<string, string>;
 }
 
-const require = createRequire(import.meta.url);
-
+/** Read from node_modules directly: some packages do not export their package.json. */
 function packageVersion(name: string): string {
+  const file = name === 'tumnus' ? 'package.json' : path.join('node_modules', name, 'package.json');
   try {
-    const path = require.resolve(`${name}/package.json`);
-    return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
   } catch (error) {
     return `unknown (${(error as Error).message.split('\n')[0]})`;
   }
@@ -40,7 +39,7 @@ export function describeEnvironment(
     cores: cpus().length,
     memoryGb: Math.round(totalmem() / 2 ** 30),
     database: { kind: db.kind, version: db.version },
-    redis: redis?.version ?? null,
+    redis: redis ? `Redis ${/v=(\S+)/.exec(redis.version)?.[1] ?? redis.version}` : null,
     packages: Object.fromEntries(
       ['tumnus', 'mongodb', 'agenda', '@agendajs/mongo-backend', 'bullmq', 'ioredis'].map(
         (name) => [name, packageVersion(name)],

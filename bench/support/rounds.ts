@@ -62,6 +62,12 @@ async function guarded<T>(
   run: () => Promise<unknown>,
 ): Promise<void> {
   if (result.error) return;
+  try {
+    await env.db.fresh();
+  } catch (error) {
+    result.error = `${step}: the database could not be restarted: ${describeError(error)}`;
+    return;
+  }
   const started = Date.now();
   try {
     await run();

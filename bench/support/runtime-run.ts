@@ -1,13 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { BenchEnv } from '../systems/types.js';
 import { sleep, withTimeout } from './time.js';
 
 export const BENCH_HANDLERS_DIR = path.resolve('bench/handlers');
-const CLI = path.resolve('dist/runtime/cli.js');
+/** The bench compiles its own copy: `npm run build` elsewhere (tests) empties dist/ at will. */
+const BUILD_DIR = path.resolve('.tumnus/bench/dist');
+const CLI = path.join(BUILD_DIR, 'runtime', 'cli.js');
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
 
@@ -34,7 +36,7 @@ export class RuntimeProcess {
   }
 
   static async start(env: BenchEnv, dbName: string, threads: number): Promise<RuntimeProcess> {
-    if (!existsSync(CLI)) throw new Error('dist/runtime/cli.js is missing: run npm run build');
+    buildRuntimeOnce(env);
     const runtime = new RuntimeProcess(env, dbName, threads);
     try {
       await withTimeout(runtime.ready, READY_TIMEOUT_MS, 'tumnus-runtime start');
@@ -54,6 +56,18 @@ export class RuntimeProcess {
     await exited;
     clearTimeout(timer);
   }
+}
+
+let built = false;
+
+/** Compiles sdk/ and runtime/ into .tumnus/bench/dist, once per bench run (about 10 s). */
+function buildRuntimeOnce(env: BenchEnv): void {
+  if (built) return;
+  env.log('compiling the runtime into .tumnus/bench/dist');
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const args = [tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR];
+  execFileSync(process.execPath, args, { stdio: 'inherit', timeout: 180_000 });
+  built = true;
 }
 
 /**

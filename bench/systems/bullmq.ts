@@ -61,6 +61,9 @@ class BullRun {
     if (!env.redis) throw new Error('no Redis server for BullMQ');
     const connection = { host: env.redis.host, port: env.redis.port, maxRetriesPerRequest: null };
     this.events = new QueueEvents(this.queue.name, { connection });
+    // Every waiting sender listens on both; 64 of them are expected, not a leak.
+    this.events.setMaxListeners(0);
+    this.queue.setMaxListeners(0);
     await this.events.waitUntilReady();
     return this.events;
   }
