@@ -9,8 +9,11 @@ export function environmentSection(results: LoadedResults): string {
     e.database.kind === 'java-wire-server'
       ? `**Java MongoDB wire server** (mongo-java-server, in memory; reports ${e.database.version})`
       : `${e.database.kind} ${e.database.version}`;
+  const runs = Object.values(results)
+    .filter((r): r is StoredResult => Boolean(r))
+    .map((r) => `${r.scenario} ${r.environment.startedAt.slice(0, 16).replace('T', ' ')}`);
   const rows = [
-    ['Run', `${e.startedAt.slice(0, 16).replace('T', ' ')} UTC, mode \`${e.mode}\``],
+    ['Runs (UTC)', `${runs.join('; ')} — mode \`${e.mode}\``],
     ['Machine', `${e.cpu}, ${e.cores} cores, ${e.memoryGb} GB`],
     ['Node.js', e.node],
     ['MongoDB-compatible server', db],

@@ -16,9 +16,9 @@ interface Scale extends Contender {
   units: number;
 }
 
-const scale = (units: number, what: string): Scale => ({
+const scale = (units: number, one: string, many: string): Scale => ({
   name: `${units}`,
-  label: `${units} ${what}${units > 1 ? 's' : ''}`,
+  label: `${units} ${units > 1 ? many : one}`,
   units,
   unavailable: () => null,
 });
@@ -39,7 +39,10 @@ export async function runScaling(
   env.log('scenario 5a (responder processes)');
   const processes = await alternate(
     env,
-    [scale(1, 'responder process'), scale(2, 'responder process')],
+    [
+      scale(1, 'responder process', 'responder processes'),
+      scale(2, 'responder process', 'responder processes'),
+    ],
     p.rounds,
     (s) => responderProcesses(env, s.units, Math.min(500, p.tasks), p.concurrency),
     (s) => responderProcesses(env, s.units, p.tasks, p.concurrency),
@@ -50,7 +53,7 @@ export async function runScaling(
   env.log(`scenario 5b (pool threads, ${rounds} PBKDF2 rounds ≈ ${p.cpuMs} ms per task)`);
   const threads = await alternate(
     env,
-    [scale(1, 'pool thread'), scale(2, 'pool thread')],
+    [scale(1, 'pool thread', 'pool threads'), scale(2, 'pool thread', 'pool threads')],
     p.rounds,
     (s) => poolThreads(env, s.units, Math.min(20, p.cpuTasks), rounds),
     (s) => poolThreads(env, s.units, p.cpuTasks, rounds),

@@ -13,6 +13,7 @@ const PARENT = 'BenchWait';
 const REGISTER_TIMEOUT_MS = 5 * 60_000;
 const RESOLVE_TIMEOUT_MS = 10 * 60_000;
 const MB = 1024 * 1024;
+const IDLE_SETTLE_MS = 5_000;
 
 interface WaiterRound {
   waiters: number;
@@ -118,7 +119,8 @@ async function waiterRound(env: BenchEnv, count: number): Promise<WaiterRound> {
     // Registered is not yet idle: each wait still reads its task once, and thousands of those
     // reads queue in the driver. Steady waiting is when only the stream's getMore is out.
     await waitUntil(() => meter.checkedOut <= 1, REGISTER_TIMEOUT_MS, 'waiter reads', 20);
-    await sleep(500);
+    // Let the lifecycle-event batches and the driver's buffers of that burst drain too.
+    await sleep(IDLE_SETTLE_MS);
     const heapWaiting = settledMemory();
     const streamsWhileWaiting = openCompletionStreams(client);
 

@@ -72,24 +72,24 @@ const FULL: Plan = {
 const QUICK: Plan = {
   mode: 'quick',
   throughput: {
-    tasks: 500,
+    tasks: 300,
     agendaTasks: 100,
-    warmUpTasks: 100,
+    warmUpTasks: 50,
     concurrency: 64,
     senders: 64,
-    rounds: 2,
+    rounds: 1,
   },
   requestReply: {
     senders: 64,
     concurrency: 64,
-    durationMs: 2_000,
+    durationMs: 1_500,
     agendaDurationMs: 5_000,
-    warmUpMs: 500,
+    warmUpMs: 300,
     rounds: 1,
   },
-  latency: { ratePerSec: 50, tasks: 100, warmUpTasks: 20, concurrency: 64, rounds: 1 },
-  waiters: { waiters: 2_000, rounds: 1 },
-  scaling: { tasks: 300, concurrency: 64, cpuTasks: 40, cpuMs: 20, rounds: 1 },
+  latency: { ratePerSec: 50, tasks: 100, warmUpTasks: 10, concurrency: 64, rounds: 1 },
+  waiters: { waiters: 1_000, rounds: 1 },
+  scaling: { tasks: 300, concurrency: 64, cpuTasks: 20, cpuMs: 20, rounds: 1 },
 };
 
 export function planFor(
