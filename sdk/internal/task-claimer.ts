@@ -95,7 +95,9 @@ export class TaskClaimer implements LeaseCommitter {
       () => void this.renewAll(),
       Math.max(50, this.options.leaseMs / 3),
     );
-    await this.sweep();
+    // The first sweep claims any backlog; start() returns once claiming has begun rather than
+    // after the backlog is worked off (sweep() reports its own errors).
+    void this.sweep();
   }
 
   /** Stops claiming. Held tasks stay with their executors; see `drain`. */
