@@ -7,8 +7,13 @@ import type {
 import { reconnectDelayMs } from '../backoff.js';
 import type { Logger } from '../logger.js';
 
-/** A polling heartbeat answers in milliseconds; one still pending after this is stuck. */
-const STUCK_AFTER_MS = 5_000;
+/**
+ * A polling heartbeat is bounded by the driver's own timeouts: `connectTimeoutMS` for a new
+ * socket and again for the handshake or `hello` on it. One pending for longer than both plus this
+ * margin cannot be a slow server any more; it is the hang described below.
+ */
+const STUCK_MARGIN_MS = 5_000;
+const DRIVER_CONNECT_TIMEOUT_MS = 30_000;
 const CHECK_EVERY_MS = 1_000;
 
 /**
@@ -27,6 +32,7 @@ const CHECK_EVERY_MS = 1_000;
  */
 export class MonitorWatchdog {
   private readonly pending = new Map<string, number>();
+  private readonly stuckAfterMs: number;
   private timer: NodeJS.Timeout | null = null;
   private restarting: Promise<void> | null = null;
   private stopped = false;
@@ -34,7 +40,10 @@ export class MonitorWatchdog {
   constructor(
     private readonly client: MongoClient,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    const connectTimeoutMs = client.options.connectTimeoutMS || DRIVER_CONNECT_TIMEOUT_MS;
+    this.stuckAfterMs = 2 * connectTimeoutMs + STUCK_MARGIN_MS;
+  }
 
   start(): void {
     this.client.on('serverHeartbeatStarted', this.onStarted);
@@ -69,7 +78,7 @@ export class MonitorWatchdog {
   private check(): void {
     if (this.restarting || this.stopped) return;
     const now = Date.now();
-    const stuck = [...this.pending].find(([, since]) => now - since > STUCK_AFTER_MS);
+    const stuck = [...this.pending].find(([, since]) => now - since > this.stuckAfterMs);
     if (!stuck) return;
 
     this.pending.clear();

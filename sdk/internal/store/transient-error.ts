@@ -1,4 +1,5 @@
 import {
+  MongoClientClosedError,
   MongoError,
   MongoNetworkError,
   MongoNotConnectedError,
@@ -35,7 +36,11 @@ const TRANSIENT_CODES: ReadonlySet<number> = new Set([
  */
 export function isTransientError(error: unknown): boolean {
   if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) return true;
-  if (error instanceof MongoTopologyClosedError || error instanceof MongoNotConnectedError) {
+  if (
+    error instanceof MongoTopologyClosedError ||
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoClientClosedError
+  ) {
     return true;
   }
   if (!(error instanceof MongoError)) return false;
