@@ -129,7 +129,10 @@ export function parseParentOptions(input: unknown): { name: string; policy: Pare
 // ---- task.send(payload, options) ----------------------------------------------------------------
 
 export interface WaitForResultOptions {
-  /** Give up waiting after this long with `WAIT_TIMEOUT`; the task keeps running. @default no limit */
+  /**
+   * Give up waiting after this long with `WAIT_TIMEOUT`; the task keeps running.
+   * @default no limit
+   */
   timeoutMs?: number;
   /** Stop waiting when this aborts; the task keeps running. */
   signal?: AbortSignal;

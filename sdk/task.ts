@@ -57,7 +57,10 @@ export class Task<P = unknown, R = unknown> {
 
   /** On a task delivered to a responder: commits the reply. Nothing else can be sent after it. */
   send(reply: TaskReply<R>): Promise<void>;
-  /** Writes the task and waits for its outcome (`failed` resolves too; Tumnus' own errors reject). */
+  /**
+   * Writes the task and waits for its outcome (`failed` resolves too; Tumnus' own errors
+   * reject).
+   */
   send(payload: P, options: WaitingSendOptions): Promise<TaskResult<R>>;
   /** Writes the task; the handle's `result()` waits for the outcome later. */
   send(payload: P, options?: SendOptions): Promise<TaskHandle<R>>;

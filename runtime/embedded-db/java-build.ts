@@ -32,8 +32,8 @@ const JAVAC_TIMEOUT_MS = 120_000;
  * Returns the `java -cp` value of the compiled Java wire server launcher, building it on first
  * use. A build lives in `.tumnus/embedded-db/wire-server-<hash>/` under the package root, where
  * the hash covers the launcher source and pom: an edit to either makes a new directory, an
- * unchanged checkout reuses the old one. Builds happen in a temporary directory renamed into place, so two processes that
- * start at once (vitest workers) never see a half-written build.
+ * unchanged checkout reuses the old one. Builds happen in a temporary directory renamed into
+ * place, so two processes that start at once (vitest workers) never see a half-written build.
  */
 export async function ensureWireServerBuild(jdk: Jdk, logger: Logger): Promise<string> {
   const sourceDir = findLauncherSource();

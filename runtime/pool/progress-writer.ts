@@ -7,8 +7,8 @@ import { bsonSize } from '../../sdk/internal/store/index.js';
 export const MAX_PROGRESS_BYTES = 64 * 1024;
 
 /**
- * Writes a handler's `ctx.progress(value)` to its task (and its `progress` event). Calls that arrive while a write is in
- * flight are coalesced: only the latest value is written next, and every such call resolves when
+ * Writes a handler's `ctx.progress(value)` to its task (and its `progress` event). Calls that
+ * arrive while a write is in flight are coalesced: only the latest value is written next, and every such call resolves when
  * it is. A handler reporting in a tight loop therefore costs one write at a time, not one each.
  */
 export class ProgressWriter {

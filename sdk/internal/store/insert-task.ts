@@ -51,7 +51,10 @@ export async function insertTask(store: StoreConnection, input: NewTask): Promis
   return insertOnce(store, { ...doc, dedupeKey: dedupeKey(input.parent, input.idempotencyKey) });
 }
 
-/** The unique index on `dedupeKey` makes concurrent duplicates collide; the loser reads the winner. */
+/**
+ * The unique index on `dedupeKey` makes concurrent duplicates collide; the loser reads the
+ * winner.
+ */
 async function insertOnce(store: StoreConnection, doc: TaskDocument): Promise<InsertedTask> {
   const filter = { dedupeKey: doc.dedupeKey };
   try {
