@@ -1,4 +1,6 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ClientCore } from './internal/client-core.js';
+import { PARENT_TRUST_MS } from './internal/recent-parents.js';
 import { ErrorCode, TumnusError } from './errors.js';
 import {
   countUnfinished,
@@ -13,6 +15,7 @@ import {
   markParentDeleting,
   unmarkParentDeleting,
   upsertParent,
+  type StoreConnection,
 } from './internal/store/index.js';
 import { TaskHandle } from './task-handle.js';
 import { assertKnownKeys, assertParentName, assertPlainObject } from './internal/validate.js';
@@ -25,6 +28,9 @@ import {
   type TaskParentOptions,
 } from './options.js';
 
+/** Past the longest a send trusts an earlier reading of a parent, with room for its reply. */
+const PARENT_DELETE_SETTLE_MS = PARENT_TRUST_MS + 500;
+
 /** Task parents: the named queues that decide whether a task may be created. */
 export class TaskParents {
   constructor(private readonly core: ClientCore) {}
@@ -36,6 +42,7 @@ export class TaskParents {
   async create(options: TaskParentOptions): Promise<TaskParentRecord> {
     const { name, policy } = parseParentOptions(options);
     const store = await this.core.connection();
+    this.core.recentParents.forget(name);
     return upsertParent(store, name, policy, PARENT_DEFAULTS);
   }
 
@@ -55,24 +62,36 @@ export class TaskParents {
     assertPlainObject(options, 'options');
     assertKnownKeys(options, ['cancelUnfinished'], 'options');
     const store = await this.core.connection();
+    this.core.recentParents.forget(name);
+
+    // Refusing early marks nothing, so a refused delete does not hold up anyone's sends.
+    if (!options.cancelUnfinished) await this.refuseIfUnfinished(store, name);
 
     // From here on sends are refused, so no task can slip in behind the check below.
     if (!(await markParentDeleting(store, name))) return false;
     try {
+      // A send in any process may still trust a reading of the parent taken just before the
+      // mark (RecentParents). Past this wait every send reads the mark before it inserts, and
+      // the few already between their read and their insert take their task back themselves.
+      await delay(PARENT_DELETE_SETTLE_MS);
       if (options.cancelUnfinished) await this.cancelAll(name);
-      const left = await countUnfinished(store, name);
-      if (left.pending + left.leased > 0) {
-        throw new TumnusError(
-          ErrorCode.ParentHasUnfinishedTasks,
-          `task parent ${name} has ${left.pending} pending and ${left.leased} running tasks; ` +
-            'let them finish or pass { cancelUnfinished: true }',
-        );
-      }
+      await this.refuseIfUnfinished(store, name);
     } catch (error) {
       await unmarkParentDeleting(store, name);
       throw error;
     }
     return deleteParent(store, name);
+  }
+
+  private async refuseIfUnfinished(store: StoreConnection, name: string): Promise<void> {
+    const left = await countUnfinished(store, name);
+    if (left.pending + left.leased > 0) {
+      throw new TumnusError(
+        ErrorCode.ParentHasUnfinishedTasks,
+        `task parent ${name} has ${left.pending} pending and ${left.leased} running tasks; ` +
+          'let them finish or pass { cancelUnfinished: true }',
+      );
+    }
   }
 
   private async cancelAll(name: string): Promise<void> {

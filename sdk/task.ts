@@ -22,6 +22,7 @@ import {
 } from './model.js';
 import { parseSendOptions, type ParsedSendOptions, type SendOptions } from './options.js';
 import { TaskHandle } from './task-handle.js';
+import { toTaskResult } from './task-result.js';
 
 /** `send(payload, { waitForComplete: true })`: resolves with the result, not a handle. */
 export type WaitingSendOptions = SendOptions & { waitForComplete: true };
@@ -113,15 +114,31 @@ export class Task<P = unknown, R = unknown> {
     assertStorable(payload, 'payload');
 
     const core = this.client();
-    const parent = await core.requireParent(this.parent);
+    // Re-checked after the insert (withdrawIfParentDeleted), so a recent answer is enough here.
+    const parent = await core.requireRecentParent(this.parent);
     const store = await core.connection();
-    const stored = await this.insert(store, parent, payload, options);
+    const id = newTaskId();
+    const expected = options.waitForComplete
+      ? await core.completions.expect(id, options.wait)
+      : null;
+    let stored: TaskSnapshot;
+    try {
+      stored = await this.insert(store, parent, payload, options, id);
+    } catch (error) {
+      expected?.abandon();
+      throw error;
+    }
     this.id = stored.id;
     this.payload = payload;
 
     const handle = new TaskHandle<R>(stored.id, this.parent, core);
-    if (!options.waitForComplete) return handle;
-    if (!options.onProgress) return handle.result(options.wait);
+    if (!expected) return handle;
+    // An idempotent repeat returned an earlier task: wait for that one the usual way.
+    const result =
+      stored.id === id
+        ? expected.result.then((task) => toTaskResult<R>(task))
+        : (expected.abandon(), handle.result(options.wait));
+    if (!options.onProgress) return result;
 
     const onProgress = options.onProgress;
     const progress = core.events.subscribe(
@@ -129,10 +146,10 @@ export class Task<P = unknown, R = unknown> {
       (event) => onProgress((event as TaskEvent<'progress'>).data.value),
     );
     try {
-      const result = await handle.result(options.wait);
+      const outcome = await result;
       // Progress is written before the result, but its stream event may still be in flight.
       await progress.catchUp(store);
-      return result;
+      return outcome;
     } finally {
       await progress.close();
     }
@@ -148,6 +165,7 @@ export class Task<P = unknown, R = unknown> {
     parent: TaskParentRecord,
     payload: P,
     options: ParsedSendOptions,
+    id: string,
   ): Promise<TaskSnapshot> {
     const key = options.idempotencyKey;
     if (key !== undefined) {
@@ -155,7 +173,6 @@ export class Task<P = unknown, R = unknown> {
       if (earlier) return earlier;
     }
 
-    const id = newTaskId();
     const runAt = options.runAt ?? new Date(store.clock.now().getTime() + options.delayMs);
     const created = { type: 'created' as const, parent: this.parent, taskId: id };
     await store.eventLog.write({

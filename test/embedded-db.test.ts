@@ -124,6 +124,41 @@ describe('the test run database server', () => {
     },
   );
 
+  // Tumnus's streams match on updateDescription before MongoDB looks the document up; the test
+  // server must describe updates (and replacements) the way MongoDB does for that to work here.
+  it.skipIf(testDb.kind === 'external' && !testDb.replicaSet)(
+    'describes updates and replacements as MongoDB does',
+    async () => {
+      const things = client.db().collection<{ _id: string; state?: string; n?: number }>('shapes');
+      const stream = things.watch([{ $match: { operationType: { $in: ['update', 'replace'] } } }], {
+        fullDocument: 'updateLookup',
+      });
+      try {
+        await stream.tryNext();
+        await things.insertOne({ _id: 'a', state: 'queued', n: 1 });
+        await things.updateOne({ _id: 'a' }, { $set: { state: 'leased' }, $unset: { n: '' } });
+        await things.replaceOne({ _id: 'a' }, { state: 'replaced' });
+        await things.deleteOne({ _id: 'a' });
+
+        const update = await nextWithin(stream, 5_000);
+        expect(update).toMatchObject({
+          operationType: 'update',
+          documentKey: { _id: 'a' },
+          updateDescription: { updatedFields: { state: 'leased' }, removedFields: ['n'] },
+        });
+        // Looked up when read, after the replacement and the delete: MongoDB gives null then too.
+        expect(update && 'fullDocument' in update ? update.fullDocument : 'missing').toBeNull();
+        expect(await nextWithin(stream, 5_000)).toMatchObject({
+          operationType: 'replace',
+          documentKey: { _id: 'a' },
+          fullDocument: { _id: 'a', state: 'replaced' },
+        });
+      } finally {
+        await stream.close();
+      }
+    },
+  );
+
   it('sees an open client as a leaked network handle until it is closed', async () => {
     // Sockets of clients closed by earlier tests may still be going away; start from a quiet count.
     const baseline = await quietNetworkHandles();

@@ -3,6 +3,7 @@ import { ErrorCode, TumnusError } from '../errors.js';
 import type { TaskParentRecord } from '../model.js';
 import { CompletionWatcher } from './completion-watcher.js';
 import { EventHub } from './event-hub.js';
+import { RecentParents } from './recent-parents.js';
 import { redactUri } from './redact-uri.js';
 import type { Logger } from './logger.js';
 import { findParent, StoreConnection, type ConnectionSettings } from './store/index.js';
@@ -14,6 +15,7 @@ import { findParent, StoreConnection, type ConnectionSettings } from './store/in
 export class ClientCore {
   readonly completions: CompletionWatcher;
   readonly events: EventHub;
+  readonly recentParents = new RecentParents();
   private connecting: Promise<StoreConnection> | null = null;
   private readonly closables = new Set<{ close(): Promise<void> }>();
   private closed = false;
@@ -61,16 +63,27 @@ export class ClientCore {
     return { uri: redactUri(this.settings.uri), closed: this.closed };
   }
 
+  /** The parent as stored now; PARENT_NOT_FOUND when it does not exist or is being deleted. */
   async requireParent(name: string): Promise<TaskParentRecord> {
     const store = await this.connection();
     const parent = await findParent(store, name);
     if (!parent || parent.deleting) {
+      this.recentParents.forget(name);
       throw new TumnusError(
         ErrorCode.ParentNotFound,
         `task parent ${JSON.stringify(name)} does not exist; create it with taskParent.create()`,
       );
     }
+    this.recentParents.remember(parent);
     return parent;
+  }
+
+  /**
+   * Like requireParent, but a parent found within the last second is not read again. Only for
+   * checks that are repeated after the write they guard (see Task.send).
+   */
+  async requireRecentParent(name: string): Promise<TaskParentRecord> {
+    return this.recentParents.get(name) ?? this.requireParent(name);
   }
 
   /** Registers something (a responder group, a stream) that `close()` must close first. */

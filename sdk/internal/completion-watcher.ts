@@ -24,6 +24,14 @@ const ATTACH_TRIES = 6;
 interface Waiter {
   resolve(task: TaskSnapshot): void;
   reject(error: unknown): void;
+  /** Stops waiting without settling: for a task that will not exist after all. */
+  abandon(): void;
+}
+
+/** A wait for a task that is about to be inserted (see CompletionWatcher.expect). */
+export interface ExpectedTask {
+  readonly result: Promise<TaskSnapshot>;
+  abandon(): void;
 }
 
 export interface WaitOptions {
@@ -64,6 +72,26 @@ export class CompletionWatcher {
     const { promise, waiter } = this.register(taskId, options);
     void this.attach(taskId, waiter);
     return promise;
+  }
+
+  /**
+   * Waits for a task this process is about to insert, with no read of it: the waiter is
+   * registered and the shared stream established before the caller inserts, so nothing the task
+   * does can precede the stream. Saves a round trip per request/reply. The caller abandons the
+   * wait if the insert fails or yields another task (an idempotent repeat).
+   */
+  async expect(taskId: string, options: WaitOptions = {}): Promise<ExpectedTask> {
+    if (this.closed) throw clientClosedError();
+    const { promise, waiter } = this.register(taskId, options);
+    // close() may reject it while the caller is still inserting; the caller reads it after.
+    promise.catch(() => undefined);
+    try {
+      await this.ensureWatching(await this.core.connection());
+    } catch (error) {
+      waiter.abandon();
+      throw error;
+    }
+    return { result: promise, abandon: () => waiter.abandon() };
   }
 
   private async attach(taskId: string, waiter: Waiter, failures = 0): Promise<void> {
@@ -117,6 +145,7 @@ export class CompletionWatcher {
       waiter = {
         resolve: (task) => finish(() => resolve(task)),
         reject: (error) => finish(() => reject(error)),
+        abandon: () => finish(() => undefined),
       };
       if (options.timeoutMs !== undefined) {
         const timeoutMs = options.timeoutMs;

@@ -42,10 +42,11 @@ export class TaskCursor {
 
 /** Tasks that reached a final state: what waiters listen to. */
 export function watchFinishedTasks(store: StoreConnection): TaskCursor {
-  return watch(store, undefined, {
-    operationType: { $in: ['update', 'replace'] },
-    'fullDocument.status': { $in: [...TERMINAL_STATUSES] },
-  });
+  const terminal = { $in: [...TERMINAL_STATUSES] };
+  return watch(store, undefined, [
+    { $match: changedStatusTo(terminal) },
+    { $match: { 'fullDocument.status': terminal } },
+  ]);
 }
 
 /** Tasks of `parents` that became pending (new, retried or released): what claimers listen to. */
@@ -54,15 +55,35 @@ export function watchPendingTasks(
   parents: readonly string[],
   startAfter?: unknown,
 ): TaskCursor {
-  return watch(store, startAfter, {
-    operationType: { $in: ['insert', 'update', 'replace'] },
-    'fullDocument.parent': { $in: [...parents] },
-    'fullDocument.status': TaskStatus.Pending,
-  });
+  return watch(store, startAfter, [
+    { $match: { $or: [{ operationType: 'insert' }, changedStatusTo(TaskStatus.Pending)] } },
+    {
+      $match: {
+        'fullDocument.parent': { $in: [...parents] },
+        'fullDocument.status': TaskStatus.Pending,
+      },
+    },
+  ]);
 }
 
-function watch(store: StoreConnection, startAfter: unknown, match: Document): TaskCursor {
-  const stream = store.tasks.watch<TaskDocument>([{ $match: match }], {
+/**
+ * Updates that set `status` to a matching value, and whole-document replacements. Every status
+ * change is a `$set` of `status`, so this loses nothing, and it names no `fullDocument` field:
+ * MongoDB can then apply it to the oplog before it looks up the updated document, and the
+ * claim, renewal, progress and result writes that do not concern a stream cost it no read.
+ * The post-image check that follows still decides (the task may have moved on since).
+ */
+function changedStatusTo(status: unknown): Document {
+  return {
+    $or: [
+      { operationType: 'update', 'updateDescription.updatedFields.status': status },
+      { operationType: 'replace' },
+    ],
+  };
+}
+
+function watch(store: StoreConnection, startAfter: unknown, pipeline: Document[]): TaskCursor {
+  const stream = store.tasks.watch<TaskDocument>(pipeline, {
     fullDocument: 'updateLookup',
     ...(startAfter ? { startAfter: startAfter as ResumeToken } : {}),
   });

@@ -3,25 +3,29 @@ package dev.tumnus.embeddeddb;
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.oplog.Oplog;
 import io.netty.channel.Channel;
 import java.util.Collection;
 import java.util.function.Supplier;
 
 /**
- * mongo-java-server's in-memory backend with two corrections that matter to a task queue's tests:
- * change stream getMore waits for events instead of spinning, and findAndModify writes to the
- * oplog (see FindAndModifyOplog).
+ * mongo-java-server's in-memory backend with three corrections that matter to a task queue's
+ * tests: change streams read an indexed oplog (see IndexedOplog), a change stream's getMore waits
+ * for the next write instead of spinning, and findAndModify writes to the oplog (see
+ * FindAndModifyOplog).
  */
 final class TumnusMemoryBackend extends MemoryBackend {
-  /** How often an empty getMore is re-checked: the extra latency an event can see. */
-  static final long POLL_INTERVAL_MS = 10;
-
   /**
    * Upper bound for one wait. The request runs on a Netty event-loop thread, which other
    * connections may share; a short bound keeps their added latency small. MongoDB's own default
    * (1 s) applies when the client sets no maxTimeMS and is longer than this.
    */
   static final long MAX_WAIT_MS = 250;
+
+  @Override
+  protected Oplog createOplog() {
+    return new IndexedOplog(this, getCursorRegistry());
+  }
 
   @Override
   public Document handleCommand(
@@ -50,24 +54,29 @@ final class TumnusMemoryBackend extends MemoryBackend {
    * mongo-java-server answers a change stream's getMore at once, with an empty batch when nothing
    * happened, and the driver asks again immediately: one idle stream costs thousands of round
    * trips a second, which starves a two-core test machine. MongoDB instead holds an awaitData
-   * getMore open until an event arrives or maxTimeMS passes. This re-checks an empty batch every
-   * few milliseconds, for a bounded time.
+   * getMore open until an event arrives or maxTimeMS passes; so does this, woken by every append
+   * to the oplog (any collection's: the getMore's own filter decides whether it has news).
    */
   @Override
   protected Document handleGetMore(String databaseName, String command, Document query) {
-    Document response = super.handleGetMore(databaseName, command, query);
+    if (!(oplog instanceof IndexedOplog indexed)) {
+      return super.handleGetMore(databaseName, command, query);
+    }
     long deadline = System.currentTimeMillis() + waitBudgetMs(query);
-    while (isEmptyOpenBatch(response) && System.currentTimeMillis() < deadline) {
+    while (true) {
+      // Read the count before the batch: an append between the two then ends the wait at once.
+      long seen = indexed.appendCount();
+      Document response = super.handleGetMore(databaseName, command, query);
       try {
-        Thread.sleep(POLL_INTERVAL_MS);
+        if (!isEmptyOpenBatch(response) || !indexed.awaitAppend(seen, deadline)) {
+          return response;
+        }
       } catch (InterruptedException e) {
         // Shutdown interrupts worker threads: answer with what we have.
         Thread.currentThread().interrupt();
         return response;
       }
-      response = super.handleGetMore(databaseName, command, query);
     }
-    return response;
   }
 
   private static long waitBudgetMs(Document query) {

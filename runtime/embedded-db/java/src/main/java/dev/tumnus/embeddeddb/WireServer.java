@@ -19,10 +19,11 @@ public final class WireServer {
 
   /**
    * Netty binds each connection to one event-loop thread for its lifetime, and a change stream's
-   * getMore may wait on that thread (see TumnusMemoryBackend). Many cheap threads keep test
-   * connections from sharing one, so one waiting stream rarely delays another connection.
+   * getMore may wait on that thread (see TumnusMemoryBackend) while a request on another
+   * connection bound to it waits too. Netty hands out threads round-robin, so with this many
+   * (idle threads cost next to nothing) connections open at the same time rarely share one.
    */
-  static final int WORKER_THREADS = 32;
+  static final int WORKER_THREADS = 256;
 
   /**
    * The backend's own default (wire version 8) is refused by MongoDB driver 7, which needs 17 or
