@@ -12,14 +12,21 @@ import { Tasks } from './tasks.js';
  * ```ts
  * const { taskParent, tasks, Task, close } = new Tumnus(process.env.MONGO_URI);
  * ```
- * Every member is an own property, so destructuring works; `close` ends streams, responders and
- * the connection.
+ * Every member is an own property, so destructuring works; `connect` is optional; `close` ends
+ * streams, responders and the connection.
  */
 export class Tumnus {
   readonly taskParent: TaskParents;
   readonly tasks: Tasks;
   /** `Task` bound to this client: `new Task('SendEmail').send(payload)`. */
   readonly Task: BoundTaskClass;
+  /**
+   * Connects now rather than at the first operation, and opens the change stream that results
+   * reach waiting senders on. Optional: without it the first `send(..., { waitForComplete })`
+   * does this and waits for it (the server holds a new stream's first read for up to a second).
+   * Rejects with `CONNECTION_FAILED` when the server cannot be reached.
+   */
+  readonly connect: () => Promise<void>;
   readonly close: () => Promise<void>;
 
   constructor(uriOrOptions: string | TumnusOptions) {
@@ -40,6 +47,7 @@ export class Tumnus {
     this.taskParent = new TaskParents(core);
     this.tasks = new Tasks(core);
     this.Task = bindTaskClass(core);
+    this.connect = () => core.completions.ready();
     this.close = async () => {
       unregisterClient(core);
       await core.close();

@@ -123,6 +123,7 @@ describe('client options', () => {
     try {
       const error = await rejection(unreachable.taskParent.list());
       expect(error.code).toBe(ErrorCode.ConnectionFailed);
+      expect((await rejection(unreachable.connect())).code).toBe(ErrorCode.ConnectionFailed);
       expect(error.message).not.toContain('s3cret');
       expect(error.message).toContain('***@127.0.0.1:1');
     } finally {

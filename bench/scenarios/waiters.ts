@@ -96,6 +96,7 @@ async function waiterRound(env: BenchEnv, count: number): Promise<WaiterRound> {
   let responder: ChildResponder | null = null;
   try {
     await client.taskParent.create({ name: PARENT });
+    await client.connect();
     const meter = new DriverMeter(await mongoClientOf(client));
     const serverBefore = await serverConnections(env);
     const heapBefore = settledMemory();

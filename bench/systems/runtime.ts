@@ -28,6 +28,7 @@ async function withRuntime<T>(env: BenchEnv, body: (sender: Tumnus, dbName: stri
   const logger = pino({ name: 'bench-sender', level: 'warn' }, pino.destination(2));
   const sender = new Tumnus({ uri: env.db.uri, dbName, logger, appName: 'bench-sender' });
   try {
+    await sender.connect();
     return await body(sender, dbName);
   } finally {
     await sender.close();

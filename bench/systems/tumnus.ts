@@ -44,6 +44,8 @@ class TumnusRun {
   static async open(env: BenchEnv): Promise<TumnusRun> {
     const run = new TumnusRun(env, env.db.freshDbName('tumnus'));
     await run.senderClient.taskParent.create({ name: PARENT });
+    // Like BullMQ's waitUntilReady(): the result stream is open before anything is measured.
+    await run.senderClient.connect();
     return run;
   }
 

@@ -74,6 +74,12 @@ export class CompletionWatcher {
     return promise;
   }
 
+  /** Connects and establishes the shared stream, so the next wait starts on an open one. */
+  async ready(): Promise<void> {
+    if (this.closed) throw clientClosedError();
+    await this.ensureWatching(await this.core.connection());
+  }
+
   /**
    * Waits for a task this process is about to insert, with no read of it: the waiter is
    * registered and the shared stream established before the caller inserts, so nothing the task
