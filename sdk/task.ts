@@ -1,15 +1,16 @@
 import { ErrorCode, TumnusError } from './errors.js';
 import type { TaskEvent } from './events.js';
 import type { ClaimedWork } from './internal/claimed-work.js';
-import type { ClientCore } from './internal/client-core.js';
+import { parentNotFound, type ClientCore } from './internal/client-core.js';
 import { defaultClient } from './internal/default-client.js';
 import type { Logger } from './internal/logger.js';
 import { assertStorable } from './internal/storable.js';
 import {
+  asConnectionFailure,
   findByIdempotencyKey,
   insertTask,
   newTaskId,
-  withdrawTask,
+  withdrawIfParentGone,
   type StoreConnection,
 } from './internal/store/index.js';
 import { assertParentName, assertPlainObject, assertKnownKeys } from './internal/validate.js';
@@ -114,19 +115,24 @@ export class Task<P = unknown, R = unknown> {
     assertStorable(payload, 'payload');
 
     const core = this.client();
-    // Re-checked after the insert (withdrawIfParentDeleted), so a recent answer is enough here.
-    const parent = await core.requireRecentParent(this.parent);
-    const store = await core.connection();
+    const uri = core.settings.uri;
     const id = newTaskId();
-    const expected = options.waitForComplete
-      ? await core.completions.expect(id, options.wait)
-      : null;
+    const { parent, store, expected } = await this.prepare(core, id, options).catch(
+      (error: unknown) => {
+        throw asConnectionFailure(error, uri, 'nothing was sent');
+      },
+    );
     let stored: TaskSnapshot;
     try {
       stored = await this.insert(store, parent, payload, options, id);
     } catch (error) {
       expected?.abandon();
-      throw error;
+      throw asConnectionFailure(
+        error,
+        uri,
+        'the task may or may not have been stored: send again with the same idempotencyKey ' +
+          'to have it exactly once',
+      );
     }
     this.id = stored.id;
     this.payload = payload;
@@ -153,6 +159,17 @@ export class Task<P = unknown, R = unknown> {
     } finally {
       await progress.close();
     }
+  }
+
+  /** Everything a send reads before it writes, and its waiter when it waits. */
+  private async prepare(core: ClientCore, id: string, options: ParsedSendOptions) {
+    // Re-checked after the insert (withdrawIfParentDeleted), so a recent answer is enough here.
+    const parent = await core.requireRecentParent(this.parent);
+    const store = await core.connection();
+    const expected = options.waitForComplete
+      ? await core.completions.expect(id, options.wait)
+      : null;
+    return { parent, store, expected };
   }
 
   /**
@@ -206,19 +223,9 @@ export class Task<P = unknown, R = unknown> {
     parent: TaskParentRecord,
     taskId: string,
   ): Promise<void> {
-    await this.client()
-      .requireParent(this.parent)
-      .catch(async (error: unknown) => {
-        await withdrawTask(store, taskId, 'task parent deleted');
-        store.eventLog.emit({
-          type: 'cancelled',
-          parent: this.parent,
-          taskId,
-          data: { reason: 'task parent deleted' },
-          retentionDays: parent.retentionDays,
-        });
-        throw error;
-      });
+    if (!(await withdrawIfParentGone(store, parent, taskId))) return;
+    this.client().recentParents.forget(this.parent);
+    throw parentNotFound(this.parent);
   }
 
   private async reply(work: ClaimedWork, reply: TaskReply<R>, options: unknown): Promise<void> {

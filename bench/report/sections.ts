@@ -118,7 +118,7 @@ function waitersSection(r: StoredResult | undefined): string {
     ['Server connections (serverStatus) before / with all waiting', serverConnections(r, s)],
     ['Heap growth, every wait registered and idle (after GC)', `${m('heapGrowthMb')} MB`],
     [
-      'Heap growth, every wait registered, their task reads still queued (after GC)',
+      'Heap growth, every wait registered, their sends still writing (after GC)',
       `${m('heapInFlightMb')} MB`,
     ],
     ['Heap after all resolved, vs before (after GC)', `${m('heapAfterMb')} MB`],

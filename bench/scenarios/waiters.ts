@@ -22,7 +22,7 @@ interface WaiterRound {
   registerMs: number;
   resolveMs: number;
   heapGrowthMb: number;
-  /** With every wait registered but the waits' own task reads still queued in the driver. */
+  /** With every wait registered but the sends' writes (event, task) still queued in the driver. */
   heapInFlightMb: number;
   heapAfterMb: number;
   rssGrowthMb: number;
@@ -117,9 +117,10 @@ async function waiterRound(env: BenchEnv, count: number): Promise<WaiterRound> {
     const registerMs = now() - started;
     const serverPeak = await serverConnections(env);
     const heapInFlight = settledMemory();
-    // Registered is not yet idle: each wait still reads its task once, and thousands of those
-    // reads queue in the driver. Steady waiting is when only the stream's getMore is out.
-    await waitUntil(() => meter.checkedOut <= 1, REGISTER_TIMEOUT_MS, 'waiter reads', 20);
+    // Registered is not yet idle: a waiting send registers before it writes its task, and
+    // thousands of those writes queue in the driver. Steady waiting is when only the stream's
+    // getMore is out.
+    await waitUntil(() => meter.checkedOut <= 1, REGISTER_TIMEOUT_MS, 'waiting sends to finish writing', 20);
     // Let the lifecycle-event batches and the driver's buffers of that burst drain too.
     await sleep(IDLE_SETTLE_MS);
     const heapWaiting = settledMemory();

@@ -38,7 +38,7 @@ export interface Plan {
 const JAVA_SERVER_FULL: Partial<Plan> = {
   throughput: {
     tasks: 1_000,
-    agendaTasks: 300,
+    agendaTasks: 1_000,
     warmUpTasks: 200,
     concurrency: 64,
     senders: 64,

@@ -69,10 +69,7 @@ export class ClientCore {
     const parent = await findParent(store, name);
     if (!parent || parent.deleting) {
       this.recentParents.forget(name);
-      throw new TumnusError(
-        ErrorCode.ParentNotFound,
-        `task parent ${JSON.stringify(name)} does not exist; create it with taskParent.create()`,
-      );
+      throw parentNotFound(name);
     }
     this.recentParents.remember(parent);
     return parent;
@@ -110,4 +107,11 @@ export class ClientCore {
     const connection = await this.connecting?.catch(() => null);
     await connection?.close();
   }
+}
+
+export function parentNotFound(name: string): TumnusError {
+  return new TumnusError(
+    ErrorCode.ParentNotFound,
+    `task parent ${JSON.stringify(name)} does not exist; create it with taskParent.create()`,
+  );
 }

@@ -5,6 +5,7 @@ import {
   findParent,
   insertTask,
   newTaskId,
+  withdrawIfParentGone,
   listSchedules,
   recordFire,
   type ScheduleRecord,
@@ -96,7 +97,7 @@ export class CronScheduler {
           data: { runAt: fireAt },
           retentionDays: parent.retentionDays,
         });
-        await insertTask(this.store, {
+        const { created } = await insertTask(this.store, {
           id,
           parent: record.parent,
           payload: record.payload,
@@ -105,6 +106,8 @@ export class CronScheduler {
           maxAttempts: parent.maxAttempts,
           idempotencyKey: key,
         });
+        // As for sends: a delete that began since the read above may not have seen this task.
+        if (created && (await withdrawIfParentGone(this.store, parent, id))) return;
         this.logger.debug({ schedule: record.name, fireAt, taskId: id }, 'schedule fired');
       }
       await recordFire(this.store, record.parent, record.name, fireAt);

@@ -16,6 +16,7 @@ import type { ScheduleDocument } from './schedules.js';
 import type { SupervisorRecord } from './supervisors.js';
 import type { StreamPositionDocument } from './stream-positions.js';
 import { MonitorWatchdog } from './monitor-watchdog.js';
+import { isTransientError } from './transient-error.js';
 import { ServerClock } from './server-clock.js';
 
 export interface ConnectionSettings {
@@ -168,6 +169,19 @@ function defaultDbName(client: MongoClient): string {
   return client.options.dbName && client.options.dbName !== 'test'
     ? client.options.dbName
     : 'tumnus';
+}
+
+/**
+ * A transient driver failure (see isTransientError) as `CONNECTION_FAILED`, credentials removed;
+ * any other error unchanged. `consequence` tells the caller what the failure may have left.
+ */
+export function asConnectionFailure(error: unknown, uri: string, consequence: string): unknown {
+  if (!isTransientError(error)) return error;
+  return new TumnusError(
+    ErrorCode.ConnectionFailed,
+    `lost MongoDB at ${redactUri(uri)} (${scrub(error, uri)}); ${consequence}`,
+    { cause: scrubError(error, uri), retryable: true },
+  );
 }
 
 function stripUri(message: string, uri: string): string {

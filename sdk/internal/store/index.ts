@@ -1,5 +1,6 @@
 // The store: the only part of Tumnus that talks to MongoDB. One file per storage operation.
-export { StoreConnection, type ConnectionSettings } from './connection.js';
+export { asConnectionFailure, StoreConnection, type ConnectionSettings } from './connection.js';
+
 export {
   upsertParent,
   findParent,
@@ -12,6 +13,7 @@ export {
 export { cancelTask, countUnfinished, findUnfinishedIds } from './cancel-task.js';
 export {
   insertTask,
+  withdrawIfParentGone,
   withdrawTask,
   newTaskId,
   findByIdempotencyKey,
