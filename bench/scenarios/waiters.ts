@@ -120,7 +120,12 @@ async function waiterRound(env: BenchEnv, count: number): Promise<WaiterRound> {
     // Registered is not yet idle: a waiting send registers before it writes its task, and
     // thousands of those writes queue in the driver. Steady waiting is when only the stream's
     // getMore is out.
-    await waitUntil(() => meter.checkedOut <= 1, REGISTER_TIMEOUT_MS, 'waiting sends to finish writing', 20);
+    await waitUntil(
+      () => meter.checkedOut <= 1,
+      REGISTER_TIMEOUT_MS,
+      'waiting sends to finish writing',
+      20,
+    );
     // Let the lifecycle-event batches and the driver's buffers of that burst drain too.
     await sleep(IDLE_SETTLE_MS);
     const heapWaiting = settledMemory();
