@@ -55,6 +55,10 @@ async function locateServer(
   logger: Logger,
 ): Promise<{ uri: string; embedded: EmbeddedDatabase | undefined }> {
   if (config.mongoUri !== undefined) return { uri: config.mongoUri, embedded: undefined };
-  const embedded = await startEmbeddedDatabase({ dataDir: join(config.dataDir, 'db'), logger });
+  const embedded = await startEmbeddedDatabase({
+    dataDir: join(config.dataDir, 'db'),
+    logger,
+    longRunning: true,
+  });
   return { uri: embedded.uri, embedded };
 }

@@ -80,7 +80,7 @@ async function startServer(): Promise<Server> {
   const external = process.env.TUMNUS_BENCH_MONGO_URI;
   if (external) return { uri: external, kind: 'external', stop: async () => undefined };
   const logger = pino({ name: 'bench-db', level: 'error' }, pino.destination(2));
-  return startEmbeddedDatabase({ logger, dataDir: '.tumnus/bench-db' });
+  return startEmbeddedDatabase({ logger, dataDir: '.tumnus/bench-db', longRunning: true });
 }
 
 async function connectAdmin(uri: string): Promise<MongoClient> {

@@ -27,6 +27,11 @@ export interface StartEmbeddedDatabaseOptions {
   logger?: Logger;
   /** Loopback port to listen on. @default a free port chosen by the operating system */
   port?: number;
+  /**
+   * The server will run for minutes or more (a runtime, a benchmark), not for one test run: the
+   * Java server then trades a slower start for its optimising compiler. @default false
+   */
+  longRunning?: boolean;
 }
 
 const DEFAULTS = Object.freeze({ dataDir: '.tumnus/db' });
@@ -63,7 +68,7 @@ export async function startEmbeddedDatabase(
   }
 
   try {
-    const server = await startJavaWireServer(port, logger);
+    const server = await startJavaWireServer(port, options.longRunning ?? false, logger);
     return started({ ...server, kind: 'java-wire-server', replicaSet: false }, logger, startedAt);
   } catch (error) {
     attempts.push({ kind: 'java-wire-server', reason: reasonOf(error) });
@@ -75,7 +80,7 @@ export async function startEmbeddedDatabase(
   throw unavailable;
 }
 
-async function startJavaWireServer(port: number | undefined, logger: Logger) {
+async function startJavaWireServer(port: number | undefined, longRunning: boolean, logger: Logger) {
   const { jdk, rejected } = await findJdk();
   if (!jdk) {
     const looked = rejected.length > 0 ? ` (refused: ${rejected.join('; ')})` : '';
@@ -84,7 +89,7 @@ async function startJavaWireServer(port: number | undefined, logger: Logger) {
     );
   }
   logger.debug({ jdk: jdk.home, version: jdk.version }, 'using jdk');
-  return startWireServer(jdk, port, logger);
+  return startWireServer(jdk, { port, longRunning }, logger);
 }
 
 function started(db: EmbeddedDatabase, logger: Logger, startedAt: number): EmbeddedDatabase {
