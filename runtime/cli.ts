@@ -26,6 +26,10 @@ const cli = yargs(hideBin(process.argv))
         })
         .option('handlers', { type: 'string', describe: 'Handlers folder [default: handlers]' })
         .option('concurrency', { type: 'string', describe: 'Pool threads [default: CPU count]' })
+        .option('tasks-per-thread', {
+          type: 'string',
+          describe: 'Tasks each pool thread runs at once, for I/O-bound handlers [default: 1]',
+        })
         .option('config', {
           type: 'string',
           describe: 'Config file [default: tumnus.config.ts, if present]',

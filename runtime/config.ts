@@ -39,8 +39,14 @@ export interface TumnusConfig {
   dbName?: string;
   /** Folder of `<ParentName>.ts|.js|.mjs` handler files. @default 'handlers' */
   handlersDir?: string;
-  /** Pool threads, and so tasks run at once. @default os.availableParallelism() */
+  /** Pool threads. @default os.availableParallelism() */
   concurrency?: number;
+  /**
+   * Attempts one pool thread runs at once, for handlers that mostly await I/O (mail, HTTP): the
+   * runtime runs `concurrency × tasksPerThread` tasks at once. A thread that is terminated or
+   * crashes takes every attempt running on it down with it. @default 1
+   */
+  tasksPerThread?: number;
   /**
    * On SIGINT/SIGTERM, how long in-flight tasks may take before they are given back.
    * @default 10000
@@ -69,6 +75,7 @@ export interface ResolvedConfig {
   dbName: string | undefined;
   handlersDir: string;
   concurrency: number;
+  tasksPerThread: number;
   graceMs: number;
   sweepIntervalMs: number;
   logLevel: LogLevel;
@@ -82,6 +89,7 @@ export interface ResolvedConfig {
 
 export const CONFIG_DEFAULTS = Object.freeze({
   handlersDir: 'handlers',
+  tasksPerThread: 1,
   graceMs: 10_000,
   sweepIntervalMs: 1_000,
   logLevel: LogLevel.Info,
@@ -121,6 +129,7 @@ export function mergeConfig(
     dbName: merged.dbName,
     handlersDir: resolve(cwd, merged.handlersDir ?? CONFIG_DEFAULTS.handlersDir),
     concurrency: merged.concurrency ?? availableParallelism(),
+    tasksPerThread: merged.tasksPerThread ?? CONFIG_DEFAULTS.tasksPerThread,
     graceMs: merged.graceMs ?? CONFIG_DEFAULTS.graceMs,
     sweepIntervalMs: merged.sweepIntervalMs ?? CONFIG_DEFAULTS.sweepIntervalMs,
     logLevel: merged.logLevel ?? CONFIG_DEFAULTS.logLevel,

@@ -11,8 +11,9 @@ import { HandlerPool } from './pool/handler-pool.js';
 import { TaskRunner } from './pool/task-runner.js';
 
 /**
- * What runs tasks: one TaskClaimer for every handler's parent, feeding a thread pool as large as
- * the claimer's concurrency, so a claimed task never waits for a thread.
+ * What runs tasks: one TaskClaimer for every handler's parent, feeding a thread pool with room for
+ * as many attempts as the claimer's concurrency (threads × tasks per thread), so a claimed task
+ * never waits for a slot.
  */
 export class Engine {
   private constructor(
@@ -33,6 +34,7 @@ export class Engine {
     const pool = new HandlerPool(
       {
         threads: config.concurrency,
+        tasksPerThread: config.tasksPerThread,
         maxOldGenerationSizeMb: config.maxOldGenerationSizeMb,
         handlerConfig: { smtp: config.smtp },
       },
@@ -53,6 +55,10 @@ export class Engine {
 
   get threads(): number {
     return this.pool.threads;
+  }
+
+  get tasksPerThread(): number {
+    return this.pool.tasksPerThread;
   }
 
   get inFlight(): number {
@@ -142,7 +148,7 @@ function createClaimer(
     store,
     {
       parents: records.map((p) => p.name),
-      concurrency: pool.threads,
+      concurrency: pool.threads * pool.tasksPerThread,
       // LIMITATION: one claimer writes one lease length for all its parents, so the shortest
       // leaseMs applies to every handler; it is renewed every third of that while a task runs.
       leaseMs: Math.min(...records.map((p) => p.leaseMs)),

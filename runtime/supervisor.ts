@@ -90,6 +90,7 @@ export class Supervisor {
         database: this.database.store.db.databaseName,
         handlers: handlers.map((h) => h.parent),
         concurrency: this.engine?.threads ?? 0,
+        tasksPerThread: this.engine?.tasksPerThread ?? 0,
         embedded: this.database.embedded?.kind,
         startupMs: Math.round(startupMs),
       },

@@ -40,6 +40,7 @@ describe('resolveConfig', () => {
       mongoUri: undefined,
       handlersDir: path.join(dir, 'handlers'),
       concurrency: availableParallelism(),
+      tasksPerThread: 1,
       graceMs: 10_000,
       logLevel: 'info',
       smtp: CONFIG_DEFAULTS.smtp,
@@ -59,6 +60,37 @@ describe('resolveConfig', () => {
     // Relative paths in a file are the file's; the file sits in `dir`.
     expect(config.handlersDir).toBe(path.join(dir, 'jobs'));
     expect(config.configFile).toBe(path.join(dir, file));
+  });
+
+  it('ranks tasksPerThread like the other fields: flags, file, environment', async () => {
+    const file = await configFile('tasks.config.ts', `export default { tasksPerThread: 8 };`);
+    const env = { TUMNUS_TASKS_PER_THREAD: '4' };
+
+    expect(await resolveConfig({ cwd: dir, env })).toMatchObject({ tasksPerThread: 4 });
+    expect(await resolveConfig({ cwd: dir, env, configFile: file })).toMatchObject({
+      tasksPerThread: 8,
+    });
+    const flagged = await resolveConfig({
+      cwd: dir,
+      env,
+      configFile: file,
+      flags: { tasksPerThread: 16 },
+    });
+    expect(flagged).toMatchObject({ tasksPerThread: 16 });
+  });
+
+  it('refuses a tasksPerThread that is not an integer from 1 to 1024', async () => {
+    for (const tasksPerThread of [0, 1_025, 2.5]) {
+      const error = await failure(resolveConfig({ cwd: dir, env: {}, flags: { tasksPerThread } }));
+      expect(error.code).toBe('CONFIG_INVALID');
+      expect(error.message).toContain('the command-line flags');
+      expect(error.message).toContain('config.tasksPerThread');
+    }
+    const fromEnv = await failure(
+      resolveConfig({ cwd: dir, env: { TUMNUS_TASKS_PER_THREAD: 'abc' } }),
+    );
+    expect(fromEnv.code).toBe('CONFIG_INVALID');
+    expect(fromEnv.message).toContain('TUMNUS_TASKS_PER_THREAD must be a positive integer');
   });
 
   it('merges smtp field by field, and reads TUMNUS_SMTP_URL', async () => {

@@ -15,15 +15,17 @@ const STOP_TIMEOUT_MS = 20_000;
 
 /**
  * `tumnus-runtime start` as users run it (the built CLI, in its own process), on the bench
- * database, with the handler files in bench/handlers and a pool of `threads`.
+ * database, with the handler files in bench/handlers and a pool of `threads`, each running
+ * `tasksPerThread` tasks at once.
  */
 export class RuntimeProcess {
   private readonly child: ChildProcess;
   private readonly ready: Promise<void>;
 
-  private constructor(env: BenchEnv, dbName: string, threads: number) {
+  private constructor(env: BenchEnv, dbName: string, threads: number, tasksPerThread: number) {
     const args = [CLI, 'start', '--mongo', env.db.uriFor(dbName), '--handlers', BENCH_HANDLERS_DIR];
-    args.push('--concurrency', String(threads), '--log-level', 'info');
+    args.push('--concurrency', String(threads), '--tasks-per-thread', String(tasksPerThread));
+    args.push('--log-level', 'info');
     this.child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     this.ready = new Promise((resolve, reject) => {
       createInterface({ input: this.child.stdout! }).on('line', (line) => {
@@ -35,9 +37,15 @@ export class RuntimeProcess {
     });
   }
 
-  static async start(env: BenchEnv, dbName: string, threads: number): Promise<RuntimeProcess> {
+  /** `tasksPerThread` stays 1 unless asked: the CPU-bound scaling runs measure threads alone. */
+  static async start(
+    env: BenchEnv,
+    dbName: string,
+    threads: number,
+    tasksPerThread = 1,
+  ): Promise<RuntimeProcess> {
     buildRuntimeOnce(env);
-    const runtime = new RuntimeProcess(env, dbName, threads);
+    const runtime = new RuntimeProcess(env, dbName, threads, tasksPerThread);
     try {
       await withTimeout(runtime.ready, READY_TIMEOUT_MS, 'tumnus-runtime start');
     } catch (error) {

@@ -12,6 +12,7 @@ export interface StartArgs {
   db?: string;
   handlers?: string;
   concurrency?: string;
+  tasksPerThread?: string;
   config?: string;
   graceMs?: string;
   logLevel?: string;
@@ -69,6 +70,7 @@ function flagsConfig(args: StartArgs): TumnusConfig {
     dbName: args.db,
     handlersDir: args.handlers,
     concurrency: integerFlag(args.concurrency, '--concurrency'),
+    tasksPerThread: integerFlag(args.tasksPerThread, '--tasks-per-thread'),
     graceMs: integerFlag(args.graceMs, '--grace-ms'),
     logLevel: args.logLevel as LogLevel | undefined,
   };

@@ -16,6 +16,7 @@ const CONFIG_KEYS = Object.freeze([
   'dbName',
   'handlersDir',
   'concurrency',
+  'tasksPerThread',
   'graceMs',
   'sweepIntervalMs',
   'logLevel',
@@ -48,6 +49,7 @@ export function validateConfig(input: unknown, source: string): TumnusConfig {
     optionalString(config.handlersDir, 'config.handlersDir', /./, 'a folder path');
     optionalString(config.dataDir, 'config.dataDir', /./, 'a folder path');
     optionalPositiveInteger(config.concurrency, 'config.concurrency', 1_024);
+    optionalPositiveInteger(config.tasksPerThread, 'config.tasksPerThread', 1_024);
     optionalPositiveInteger(config.graceMs, 'config.graceMs', MAX_DURATION_MS);
     optionalPositiveInteger(config.sweepIntervalMs, 'config.sweepIntervalMs', MAX_DURATION_MS);
     optionalPositiveInteger(config.abortGraceMs, 'config.abortGraceMs', MAX_DURATION_MS);

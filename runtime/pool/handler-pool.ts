@@ -6,14 +6,25 @@ import type { RunOutcome, RunRequest, ThreadData, WarmRequest } from './protocol
 export interface HandlerPoolOptions {
   /** Threads in the pool: all started up front and kept. */
   threads: number;
-  /** Heap limit per thread; a thread that exceeds it dies alone. */
+  /** Attempts one thread runs at once. */
+  tasksPerThread: number;
+  /** Heap limit per thread; a thread that exceeds it dies, the other threads carry on. */
   maxOldGenerationSizeMb: number;
   handlerConfig: HandlerConfig;
 }
 
 /**
- * The Piscina pool of handler threads. A thread runs one attempt at a time; a thread that dies
- * (out of memory, `process.exit`, an uncaught error) rejects its attempt and is replaced.
+ * The Piscina pool of handler threads. A thread runs up to `tasksPerThread` attempts at once; a
+ * thread that dies (out of memory, `process.exit`, an uncaught error) is replaced.
+ *
+ * Sharing a thread shares its fate. When a thread dies, or is terminated because one attempt
+ * ignored its aborted signal for `abortGraceMs`, every attempt running on it rejects: the others
+ * fail with reason `worker-crashed` (with the error that ended the thread) and are retried like
+ * any crashed attempt, so each of them spends an attempt (a task on its last attempt ends
+ * `dead`). That includes an attempt started on the thread during the grace period, since the
+ * balancer cannot tell a doomed thread from a busy one. The attempts also share one event loop,
+ * so a handler that blocks it (CPU work, a busy loop) stalls the others. Hence the default of one
+ * attempt per thread; more suits handlers that mostly await I/O.
  */
 export class HandlerPool {
   private readonly piscina: Piscina<RunRequest | WarmRequest, RunOutcome | null>;
@@ -27,7 +38,8 @@ export class HandlerPool {
       filename: threadFile(),
       minThreads: options.threads,
       maxThreads: options.threads,
-      concurrentTasksPerWorker: 1,
+      concurrentTasksPerWorker: options.tasksPerThread,
+      loadBalancer: leastBusyThread(options.tasksPerThread),
       // 'sync' would block an idle thread in Atomics.wait and freeze whatever a handler left
       // running (sockets, timers) between tasks.
       atomics: 'async',
@@ -44,10 +56,16 @@ export class HandlerPool {
     return this.piscina.maxThreads;
   }
 
+  get tasksPerThread(): number {
+    return this.options.tasksPerThread;
+  }
+
   /**
-   * Loads every handler in every thread before the first task. Threads take one request each, so
-   * `threads` concurrent requests normally reach every thread once; a thread that missed out
-   * loads a handler on its first task of that parent.
+   * Loads every handler in every thread before the first task. The balancer gives each request
+   * an idle thread while there is one, so `threads` concurrent requests reach every thread once
+   * when all of them are up, as at start. A thread still starting (replacing one that died) is
+   * not offered, and with several tasks per thread its request goes to a busy thread instead:
+   * the thread that missed out loads a handler on its first task of that parent.
    */
   async warm(handlerFiles: string[]): Promise<void> {
     const request: WarmRequest = { kind: 'warm', handlerFiles };
@@ -68,6 +86,34 @@ export class HandlerPool {
   async destroy(): Promise<void> {
     await this.piscina.destroy();
   }
+}
+
+// Piscina does not export the types of its `loadBalancer` option.
+type LoadBalancer = NonNullable<
+  NonNullable<ConstructorParameters<typeof Piscina>[0]>['loadBalancer']
+>;
+
+/**
+ * Piscina's own balancer never puts a task that carries an AbortSignal on a busy thread
+ * ("abortable tasks cannot share threads", whatever `concurrentTasksPerWorker` says), and every
+ * attempt carries one: aborting it is how a handler that ignores its time limit gets its thread
+ * terminated. So this one fills threads up to `tasksPerThread`, least busy first, abortable or
+ * not. An idle thread always wins, which also sends `threads` warm requests to `threads` threads.
+ */
+function leastBusyThread(tasksPerThread: number): LoadBalancer {
+  return (_task, threads) => {
+    let chosen: (typeof threads)[number] | null = null;
+    let lowestUsage = tasksPerThread;
+    for (const thread of threads) {
+      // Piscina counts a thread running exactly one abortable task as infinitely busy.
+      const usage = thread.isRunningAbortableTask ? 1 : thread.currentUsage;
+      if (usage < lowestUsage) {
+        chosen = thread;
+        lowestUsage = usage;
+      }
+    }
+    return chosen;
+  };
 }
 
 /** The thread entry next to this build: `.js` from dist, `.ts` when running from source. */

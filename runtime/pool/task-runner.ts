@@ -106,10 +106,13 @@ export class TaskRunner {
 
   private async threadFailed(work: ClaimedWork, error: unknown, log: Logger): Promise<void> {
     if (work.isSettled) {
-      // Timed out, lost or released first: the thread was terminated on purpose.
+      // Timed out, lost or released first: the thread was terminated on purpose (for this
+      // attempt or another on the same thread), and the attempt's outcome is already written.
       log.debug({ err: error }, 'thread stopped after its attempt ended');
       return;
     }
+    // The thread died under a live attempt: its own handler's doing or, with several tasks per
+    // thread, another one's. Either way the handler did not finish, so the attempt is retried.
     log.warn({ err: error }, 'handler thread died');
     const { message, code } = toErrorRecord(error);
     const crash = fromErrorRecord({
@@ -126,7 +129,8 @@ export class TaskRunner {
    * through `ctx.signal`, then terminates its thread if it has not finished `abortGraceMs` later.
    *
    * LIMITATION: the claimer frees the slot at once, so the next claimed task may wait in the
-   * pool's queue (its time limit running) until the aborted handler's thread stops or is killed.
+   * pool's queue (its time limit running) until the aborted handler's thread stops or is killed;
+   * with several tasks per thread it may instead start on that thread and die with it.
    */
   private watchAbort(work: ClaimedWork, channel: TaskChannel, terminate: AbortController) {
     let timer: NodeJS.Timeout | undefined;

@@ -150,6 +150,9 @@ export class FaultWorkspace {
     const args = ['dist/runtime/cli.js', 'start', '--mongo', mongoUri];
     args.push('--handlers', this.handlersDir, '--config', this.configFile);
     args.push('--concurrency', String(options.concurrency ?? 2));
+    if (options.tasksPerThread !== undefined) {
+      args.push('--tasks-per-thread', String(options.tasksPerThread));
+    }
     args.push('--log-level', options.logLevel ?? 'debug');
     if (options.graceMs !== undefined) args.push('--grace-ms', String(options.graceMs));
     return new FaultRuntime(startProcess(process.execPath, args, {}));
@@ -184,6 +187,8 @@ function handlerSource(spec: HandlerSpec): string {
 export interface RuntimeOptions {
   /** Pool threads. @default 2 */
   concurrency?: number;
+  /** `--tasks-per-thread`. @default the runtime's */
+  tasksPerThread?: number;
   /** `--grace-ms`. @default the runtime's */
   graceMs?: number;
   /** @default 'debug' (the tests read debug lines) */
