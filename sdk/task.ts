@@ -1,7 +1,7 @@
 import { ErrorCode, TumnusError } from './errors.js';
 import type { TaskEvent } from './events.js';
 import type { ClaimedWork } from './internal/claimed-work.js';
-import { parentNotFound, type ClientCore } from './internal/client-core.js';
+import { clientClosedError, parentNotFound, type ClientCore } from './internal/client-core.js';
 import { defaultClient } from './internal/default-client.js';
 import type { Logger } from './internal/logger.js';
 import { assertStorable } from './internal/storable.js';
@@ -115,11 +115,10 @@ export class Task<P = unknown, R = unknown> {
     assertStorable(payload, 'payload');
 
     const core = this.client();
-    const uri = core.settings.uri;
     const id = newTaskId();
     const { parent, store, expected } = await this.prepare(core, id, options).catch(
       (error: unknown) => {
-        throw asConnectionFailure(error, uri, 'nothing was sent');
+        throw sendFailure(core, error, 'nothing was sent');
       },
     );
     let stored: TaskSnapshot;
@@ -127,11 +126,14 @@ export class Task<P = unknown, R = unknown> {
       stored = await this.insert(store, parent, payload, options, id);
     } catch (error) {
       expected?.abandon();
-      throw asConnectionFailure(
+      throw sendFailure(
+        core,
         error,
-        uri,
-        'the task may or may not have been stored: send again with the same idempotencyKey ' +
-          'to have it exactly once',
+        options.idempotencyKey === undefined
+          ? 'the task may or may not have been stored (sends with an idempotencyKey can be ' +
+              'repeated safely)'
+          : 'the task may or may not have been stored: send again with the same idempotencyKey ' +
+              'to have it exactly once',
       );
     }
     this.id = stored.id;
@@ -286,4 +288,13 @@ export function bindTaskClass(core: ClientCore): BoundTaskClass {
       return core;
     }
   };
+}
+
+/**
+ * What a send rejects with when the database failed it: CLIENT_CLOSED when the failure was this
+ * client closing under it, CONNECTION_FAILED (saying what may be left) when the server went away.
+ */
+function sendFailure(core: ClientCore, error: unknown, consequence: string): unknown {
+  if (core.isClosed) return clientClosedError();
+  return asConnectionFailure(error, core.settings.uri, consequence);
 }

@@ -149,4 +149,19 @@ describe('credentials', () => {
       await secret.close();
     }
   });
+
+  it('never shows secrets passed as URI options in errors or logs', async () => {
+    const uri =
+      'mongodb://127.0.0.1:1/?directConnection=true&tlsCertificateKeyFilePassword=k3ypass' +
+      '&authMechanismProperties=AWS_SESSION_TOKEN:t0ken&appName=shown';
+    const secret = new Tumnus({ uri, serverSelectionTimeoutMs: 200 });
+    try {
+      const error = await rejection(new secret.Task('Known').send({}));
+      const shown = `${error.message} ${inspect(secret)} ${JSON.stringify(secret)}`;
+      expect(shown).not.toMatch(/k3ypass|t0ken/);
+      expect(shown).toContain('appName=shown');
+    } finally {
+      await secret.close();
+    }
+  });
 });

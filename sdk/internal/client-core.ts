@@ -34,11 +34,7 @@ export class ClientCore {
 
   /** The open connection; the first call connects. A failed attempt is retried by the next call. */
   connection(): Promise<StoreConnection> {
-    if (this.closed) {
-      return Promise.reject(
-        new TumnusError(ErrorCode.ClientClosed, 'this Tumnus client is closed'),
-      );
-    }
+    if (this.closed) return Promise.reject(clientClosedError());
     const settings = { ...this.settings, logger: this.logger.child({ component: 'store' }) };
     this.connecting ??= StoreConnection.open(settings).then(
       (store) => {
@@ -114,4 +110,8 @@ export function parentNotFound(name: string): TumnusError {
     ErrorCode.ParentNotFound,
     `task parent ${JSON.stringify(name)} does not exist; create it with taskParent.create()`,
   );
+}
+
+export function clientClosedError(): TumnusError {
+  return new TumnusError(ErrorCode.ClientClosed, 'this Tumnus client is closed');
 }

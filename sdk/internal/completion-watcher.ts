@@ -88,6 +88,8 @@ export class CompletionWatcher {
    */
   async expect(taskId: string, options: WaitOptions = {}): Promise<ExpectedTask> {
     if (this.closed) throw clientClosedError();
+    // Stopped before it began: refuse before anything is written.
+    options.signal?.throwIfAborted();
     const { promise, waiter } = this.register(taskId, options);
     // close() may reject it while the caller is still inserting; the caller reads it after.
     promise.catch(() => undefined);
@@ -158,6 +160,8 @@ export class CompletionWatcher {
         timer = setTimeout(() => waiter.reject(new WaitTimeoutError(taskId, timeoutMs)), timeoutMs);
       }
       options.signal?.addEventListener('abort', onAbort, { once: true });
+      // An already aborted signal fires no 'abort' event.
+      if (options.signal?.aborted) onAbort();
     });
 
     let set = this.waiters.get(taskId);

@@ -75,11 +75,19 @@ async function insertOnce(store: StoreConnection, doc: TaskDocument): Promise<In
 
 /**
  * Takes back a task whose send was refused after it was written (its parent began deletion in
- * between). Never claimed: it is removed, as if never written. Already claimed: it is cancelled.
+ * between). Never claimed and without an idempotency key: it is removed, as if never written.
+ * Otherwise it is cancelled.
  */
 export async function withdrawTask(store: StoreConnection, id: string, reason: string) {
   const _id = new ObjectId(id);
-  const removed = await store.tasks.deleteOne({ _id, status: TaskStatus.Pending, attempts: 0 });
+  // A task with an idempotency key is only ever cancelled: another send repeating the key may
+  // already have been given this task's id, and must find the task when it looks.
+  const removed = await store.tasks.deleteOne({
+    _id,
+    status: TaskStatus.Pending,
+    attempts: 0,
+    dedupeKey: { $exists: false },
+  });
   if (removed.deletedCount === 1) return;
   await cancelTask(store, id, reason);
 }

@@ -1,5 +1,5 @@
-// Two races of the sends that trust a recent parent reading and register their waiter before
-// they insert (found in review; both fail today):
+// Races of the sends that trust a recent parent reading and register their waiter before they
+// insert (found in review):
 // - close() must reject a waiting send still in flight with CLIENT_CLOSED, as it rejects every
 //   other pending wait (close-pending-wait.test.ts), not with a retryable CONNECTION_FAILED that
 //   invites a retry on a closed client;
@@ -91,4 +91,19 @@ it('never resolves a send with a task that a racing send withdrew', async () => 
   } finally {
     await Promise.all([a.close(), b.close()]);
   }
+});
+
+it('refuses a waiting send whose signal already aborted, writing nothing', async () => {
+  await operator.taskParent.create({ name: 'Aborted' });
+  const signal = AbortSignal.abort(new Error('gave up before sending'));
+  const outcome = await new operator.Task('Aborted')
+    .send({}, { waitForComplete: true, signal })
+    .then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    );
+  expect(outcome).toBe('gave up before sending');
+  expect(
+    await raw.db(database.dbName).collection('tasks').countDocuments({ parent: 'Aborted' }),
+  ).toBe(0);
 });
