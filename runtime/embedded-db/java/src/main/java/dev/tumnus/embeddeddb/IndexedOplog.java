@@ -8,15 +8,12 @@ import de.bwaldvogel.mongo.backend.aggregation.Aggregation;
 import de.bwaldvogel.mongo.bson.BsonTimestamp;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.oplog.Oplog;
-import de.bwaldvogel.mongo.oplog.OplogCursor;
 import de.bwaldvogel.mongo.oplog.OplogPosition;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.stream.Stream;
 
 /**
  * The server's change-stream source, replacing mongo-java-server's collection-backed oplog, whose
@@ -25,8 +22,8 @@ import java.util.stream.Stream;
  * write the server had ever taken (10 ms fresh, over 30 ms after 30,000 writes), and an idle
  * stream re-scanned all of it every few milliseconds.
  *
- * <p>Here entries sit in a map ordered by timestamp, so a getMore reads only what follows its
- * position; updateLookup goes through the collection's _id index; update events carry an
+ * <p>Here entries sit in a map ordered by timestamp, so a getMore reads only what follows the
+ * last entry its stream read, matching or not (see OplogTailCursor); updateLookup goes through the collection's _id index; update events carry an
  * updateDescription as MongoDB's do; and every append wakes the getMores waiting for one (see
  * {@link #awaitAppend}), so an event is delivered as soon as it is written instead of at the
  * next re-check.
@@ -34,7 +31,9 @@ import java.util.stream.Stream;
  * <p>LIMITATION: entries are never trimmed (memory grows with writes until the server stops,
  * like the backend it replaces), so ChangeStreamHistoryLost cannot happen here; resuming after a
  * dropped collection does not invalidate the stream as MongoDB would. Neither occurs in Tumnus's
- * use; its history-lost handling is tested through a wire proxy instead.
+ * use; its history-lost handling is tested through a wire proxy instead. mongo-java-server
+ * records an insert after releasing its collection lock, so an insert's event can, rarely,
+ * follow an update of the same document made at once from another connection.
  */
 final class IndexedOplog implements Oplog {
   private static final String FULL_DOCUMENT = "fullDocument";
@@ -120,7 +119,11 @@ final class IndexedOplog implements Oplog {
     }
     synchronized (appendLock) {
       for (Document entry : appended) {
-        BsonTimestamp timestamp = new BsonTimestamp(clock.instant(), ++increment);
+        // Never below the last one, even if the system clock steps back: readers past it would
+        // never see the entry.
+        long value = new BsonTimestamp(clock.instant(), ++increment).getValue();
+        long last = entries.isEmpty() ? 0 : entries.lastKey();
+        BsonTimestamp timestamp = new BsonTimestamp(Math.max(value, last + 1));
         entries.put(timestamp.getValue(), entry.append("ts", timestamp));
       }
       appends++;
@@ -158,45 +161,37 @@ final class IndexedOplog implements Oplog {
   @Override
   public Cursor createCursor(
       Document changeStreamDocument, String namespace, Aggregation aggregation) {
-    OplogPosition start = startPosition(changeStreamDocument);
-    OplogCursor cursor =
-        new OplogCursor(
+    OplogTailCursor cursor =
+        new OplogTailCursor(
             cursorRegistry.generateCursorId(),
-            position -> changesAfter(position, changeStreamDocument, namespace, aggregation),
-            start);
+            entries,
+            entry -> concerns(entry, namespace),
+            entry -> toChangeEvent(entry, changeStreamDocument),
+            aggregation,
+            startPosition(changeStreamDocument));
     cursorRegistry.add(cursor);
     return cursor;
   }
 
-  private OplogPosition startPosition(Document changeStreamDocument) {
+  /** The timestamp value after which a new stream starts (exclusive). */
+  private long startPosition(Document changeStreamDocument) {
     if (changeStreamDocument.get(START_AFTER) instanceof Document startAfter) {
-      return OplogPosition.fromDocument(startAfter);
+      return keyOf(OplogPosition.fromDocument(startAfter));
     }
     if (changeStreamDocument.get(RESUME_AFTER) instanceof Document resumeAfter) {
-      return OplogPosition.fromDocument(resumeAfter);
+      return keyOf(OplogPosition.fromDocument(resumeAfter));
     }
     if (changeStreamDocument.get(START_AT_OPERATION_TIME) instanceof BsonTimestamp time) {
-      // Inclusive of that time: start just below it, as positions here are all exclusive.
-      return new OplogPosition(new BsonTimestamp(time.getValue() - 1));
+      // Inclusive of that time.
+      return time.getValue() - 1;
     }
     synchronized (appendLock) {
       // "Now": after the newest entry, so the stream sees exactly what is written from here on.
-      Long last = entries.isEmpty() ? null : entries.lastKey();
-      return new OplogPosition(new BsonTimestamp(last == null ? 0 : last));
+      return entries.isEmpty() ? 0 : entries.lastKey();
     }
   }
 
-  private Stream<Document> changesAfter(
-      OplogPosition position, Document changeStreamDocument, String namespace, Aggregation aggregation) {
-    Map<Long, Document> after = entries.tailMap(keyOf(position), false);
-    Stream<Document> changes =
-        after.values().stream()
-            .filter(entry -> concerns(entry, namespace))
-            .map(entry -> toChangeEvent(entry, changeStreamDocument));
-    return aggregation.runStagesAsStream(changes);
-  }
-
-  /** Positions are exclusive here (see startPosition); OplogPosition shows its value as hex. */
+  /** A resume token's timestamp value; OplogPosition shows it only as hex. */
   private static long keyOf(OplogPosition position) {
     return Long.parseUnsignedLong(position.toHexString(), 16);
   }
