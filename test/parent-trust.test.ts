@@ -60,3 +60,22 @@ it('keeps accepting sends while a delete it refuses is under way', async () => {
   expect(sent.every((id) => typeof id === 'string' && /^[0-9a-f]{24}$/.test(id))).toBe(true);
   expect(await stored('tasks', { parent: 'Busy', status: 'pending' })).toBe(6);
 });
+
+it('says a parent left mid-deletion is being deleted, and a second delete finishes it', async () => {
+  await operator.taskParent.create({ name: 'Interrupted' });
+  await new sender.Task('Interrupted').send({ n: 1 });
+  // What a delete that crashed during its wait leaves behind.
+  await raw
+    .db(database.dbName)
+    .collection<{ _id: string }>('parents')
+    .updateOne({ _id: 'Interrupted' }, { $set: { deleting: true } });
+
+  const refused = await new operator.Task('Interrupted')
+    .send({ n: 2 })
+    .catch((error: { code?: string; message: string }) => error);
+  expect(refused).toMatchObject({ code: ErrorCode.ParentNotFound });
+  expect((refused as Error).message).toMatch(/is being deleted.*delete\(\) again/);
+
+  expect(await operator.taskParent.delete('Interrupted', { cancelUnfinished: true })).toBe(true);
+  expect(await stored('tasks', { parent: 'Interrupted', status: 'cancelled' })).toBe(1);
+});

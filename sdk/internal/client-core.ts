@@ -65,7 +65,7 @@ export class ClientCore {
     const parent = await findParent(store, name);
     if (!parent || parent.deleting) {
       this.recentParents.forget(name);
-      throw parentNotFound(name);
+      throw parentNotFound(name, parent?.deleting === true);
     }
     this.recentParents.remember(parent);
     return parent;
@@ -105,10 +105,13 @@ export class ClientCore {
   }
 }
 
-export function parentNotFound(name: string): TumnusError {
+export function parentNotFound(name: string, beingDeleted = false): TumnusError {
   return new TumnusError(
     ErrorCode.ParentNotFound,
-    `task parent ${JSON.stringify(name)} does not exist; create it with taskParent.create()`,
+    beingDeleted
+      ? `task parent ${JSON.stringify(name)} is being deleted, so it takes no tasks; a delete ` +
+          'that was interrupted is finished by calling taskParent.delete() again'
+      : `task parent ${JSON.stringify(name)} does not exist; create it with taskParent.create()`,
   );
 }
 
