@@ -124,6 +124,33 @@ describe('the test run database server', () => {
     },
   );
 
+  it('answers sorted queries with skip and limit in order', async () => {
+    const ranked = client.db().collection<{ n: number; key: number; odd: boolean }>('ranked');
+    // Keys repeat; the second sort field settles ties, which MongoDB leaves unordered.
+    const docs = Array.from({ length: 60 }, (_, n) => ({
+      n,
+      key: (n * 37) % 11,
+      odd: n % 2 === 1,
+    }));
+    await ranked.insertMany(docs.map((d) => ({ ...d })));
+    const expected = docs
+      .filter((d) => d.odd)
+      .sort((a, b) => b.key - a.key || a.n - b.n)
+      .map((d) => d.n);
+
+    for (const [skip, limit] of [
+      [0, 1],
+      [0, 7],
+      [5, 4],
+      [25, 10],
+    ] as const) {
+      const found = await ranked
+        .find({ odd: true }, { sort: { key: -1, n: 1 }, skip, limit, projection: { _id: 0, n: 1 } })
+        .toArray();
+      expect(found.map((d) => d.n)).toEqual(expected.slice(skip, skip + limit));
+    }
+  });
+
   // Tumnus's streams match on updateDescription before MongoDB looks the document up; the test
   // server must describe updates (and replacements) the way MongoDB does for that to work here.
   it.skipIf(testDb.kind === 'external' && !testDb.replicaSet)(

@@ -2,6 +2,7 @@ package dev.tumnus.embeddeddb;
 
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.oplog.Oplog;
 import io.netty.channel.Channel;
@@ -9,10 +10,11 @@ import java.util.Collection;
 import java.util.function.Supplier;
 
 /**
- * mongo-java-server's in-memory backend with three corrections that matter to a task queue's
- * tests: change streams read an indexed oplog (see IndexedOplog), a change stream's getMore waits
- * for the next write instead of spinning, and findAndModify writes to the oplog (see
- * FindAndModifyOplog).
+ * mongo-java-server's in-memory backend with corrections that matter to a task queue: change
+ * streams read an indexed oplog (see IndexedOplog), a change stream's getMore waits for the next
+ * write instead of spinning, findAndModify writes to the oplog (see FindAndModifyOplog), and
+ * sorted, limited queries keep only the best matches instead of sorting all (see
+ * TopKMemoryCollection).
  */
 final class TumnusMemoryBackend extends MemoryBackend {
   /**
@@ -21,6 +23,11 @@ final class TumnusMemoryBackend extends MemoryBackend {
    * (1 s) applies when the client sets no maxTimeMS and is longer than this.
    */
   static final long MAX_WAIT_MS = 250;
+
+  @Override
+  public MemoryDatabase openOrCreateDatabase(String databaseName) {
+    return new TopKMemoryDatabase(databaseName, getCursorRegistry());
+  }
 
   @Override
   protected Oplog createOplog() {
