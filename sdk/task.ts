@@ -7,10 +7,8 @@ import type { Logger } from './internal/logger.js';
 import { assertStorable } from './internal/storable.js';
 import {
   asConnectionFailure,
-  findByIdempotencyKey,
-  insertTask,
+  createTask,
   newTaskId,
-  withdrawIfParentGone,
   type StoreConnection,
 } from './internal/store/index.js';
 import { assertParentName, assertPlainObject, assertKnownKeys } from './internal/validate.js';
@@ -165,7 +163,7 @@ export class Task<P = unknown, R = unknown> {
 
   /** Everything a send reads before it writes, and its waiter when it waits. */
   private async prepare(core: ClientCore, id: string, options: ParsedSendOptions) {
-    // Re-checked after the insert (withdrawIfParentDeleted), so a recent answer is enough here.
+    // Re-checked after the insert (see createTask), so a recent answer is enough here.
     const parent = await core.requireRecentParent(this.parent);
     const store = await core.connection();
     const expected = options.waitForComplete
@@ -174,11 +172,7 @@ export class Task<P = unknown, R = unknown> {
     return { parent, store, expected };
   }
 
-  /**
-   * Writes the task, announced by its `created` event, which is stored first: no observer can
-   * see a task's `started` (or any later event) before its `created`. An idempotent repeat
-   * returns the first task and announces nothing.
-   */
+  /** Creates the task (see createTask); refused when its parent began deletion meanwhile. */
   private async insert(
     store: StoreConnection,
     parent: TaskParentRecord,
@@ -187,47 +181,18 @@ export class Task<P = unknown, R = unknown> {
     id: string,
   ): Promise<TaskSnapshot> {
     const key = options.idempotencyKey;
-    if (key !== undefined) {
-      const earlier = await findByIdempotencyKey(store, this.parent, key);
-      if (earlier) return earlier;
-    }
-
-    const runAt = options.runAt ?? new Date(store.clock.now().getTime() + options.delayMs);
-    const created = { type: 'created' as const, parent: this.parent, taskId: id };
-    await store.eventLog.write({
-      ...created,
-      data: { runAt },
-      retentionDays: parent.retentionDays,
-    });
-
-    // LIMITATION: when two sends with one idempotency key race past the look-up above, the
-    // loser's `created` event names a task that was never stored; its send still returns the
-    // winner's task. Events are at-least-once and secondary to task state, so this stays.
-    const { task, created: isNew } = await insertTask(store, {
+    const { task, withdrawn } = await createTask(store, parent, {
       id,
-      parent: this.parent,
       payload,
-      runAt,
-      delayMs: 0,
+      runAt: options.runAt ?? new Date(store.clock.now().getTime() + options.delayMs),
       maxAttempts: options.maxAttempts ?? parent.maxAttempts,
       ...(key !== undefined ? { idempotencyKey: key } : {}),
     });
-    if (isNew) await this.withdrawIfParentDeleted(store, parent, task.id);
+    if (withdrawn) {
+      this.client().recentParents.forget(this.parent);
+      throw parentNotFound(this.parent);
+    }
     return task;
-  }
-
-  /**
-   * The parent may have begun deletion between the check before the insert and the insert
-   * itself, and the delete may not have seen this task: look again and take the task back.
-   */
-  private async withdrawIfParentDeleted(
-    store: StoreConnection,
-    parent: TaskParentRecord,
-    taskId: string,
-  ): Promise<void> {
-    if (!(await withdrawIfParentGone(store, parent, taskId))) return;
-    this.client().recentParents.forget(this.parent);
-    throw parentNotFound(this.parent);
   }
 
   private async reply(work: ClaimedWork, reply: TaskReply<R>, options: unknown): Promise<void> {

@@ -1,11 +1,9 @@
 import { Cron } from 'croner';
 import type { Logger } from './logger.js';
 import {
-  findByIdempotencyKey,
+  createTask,
   findParent,
-  insertTask,
   newTaskId,
-  withdrawIfParentGone,
   listSchedules,
   recordFire,
   type ScheduleRecord,
@@ -86,29 +84,16 @@ export class CronScheduler {
       const parent = await findParent(this.store, record.parent);
       if (!parent || parent.deleting) return;
 
-      const key = `cron:${record.name}:${fireAt.toISOString()}`;
-      if (!(await findByIdempotencyKey(this.store, record.parent, key))) {
-        // The `created` event goes first, as for every send (see Task.insert).
-        const id = newTaskId();
-        await this.store.eventLog.write({
-          type: 'created',
-          parent: record.parent,
-          taskId: id,
-          data: { runAt: fireAt },
-          retentionDays: parent.retentionDays,
-        });
-        const { created } = await insertTask(this.store, {
-          id,
-          parent: record.parent,
-          payload: record.payload,
-          runAt: fireAt,
-          delayMs: 0,
-          maxAttempts: parent.maxAttempts,
-          idempotencyKey: key,
-        });
-        // As for sends: a delete that began since the read above may not have seen this task.
-        if (created && (await withdrawIfParentGone(this.store, parent, id))) return;
-        this.logger.debug({ schedule: record.name, fireAt, taskId: id }, 'schedule fired');
+      const { task, created, withdrawn } = await createTask(this.store, parent, {
+        id: newTaskId(),
+        payload: record.payload,
+        runAt: fireAt,
+        maxAttempts: parent.maxAttempts,
+        idempotencyKey: `cron:${record.name}:${fireAt.toISOString()}`,
+      });
+      if (withdrawn) return;
+      if (created) {
+        this.logger.debug({ schedule: record.name, fireAt, taskId: task.id }, 'schedule fired');
       }
       await recordFire(this.store, record.parent, record.name, fireAt);
       record.lastFireAt = fireAt;

@@ -11,9 +11,9 @@ export {
   type ParentPolicy,
 } from './parents.js';
 export { cancelTask, countUnfinished, findUnfinishedIds } from './cancel-task.js';
+export { createTask, type CreatedTask, type TaskToCreate } from './create-task.js';
 export {
   insertTask,
-  withdrawIfParentGone,
   withdrawTask,
   newTaskId,
   findByIdempotencyKey,

@@ -1,11 +1,10 @@
 import { ObjectId } from 'mongodb';
-import type { TaskParentRecord, TaskSnapshot } from '../../model.js';
+import type { TaskSnapshot } from '../../model.js';
 import { TaskStatus } from '../../model.js';
 import type { StoreConnection } from './connection.js';
 import { toSnapshot, type TaskDocument } from './documents.js';
 import { cancelTask } from './cancel-task.js';
 import { isDuplicateKeyError } from './duplicate-key.js';
-import { findParent } from './parents.js';
 
 export interface NewTask {
   /** The id to give the task (from `newTaskId()`); a fresh one when absent. */
@@ -90,30 +89,6 @@ export async function withdrawTask(store: StoreConnection, id: string, reason: s
   });
   if (removed.deletedCount === 1) return;
   await cancelTask(store, id, reason);
-}
-
-/**
- * For a task just inserted under `parent`: if the parent began deletion since it was read, the
- * delete may have counted unfinished tasks before this one landed, so take the task back (with
- * a `cancelled` event) and return true.
- */
-export async function withdrawIfParentGone(
-  store: StoreConnection,
-  parent: TaskParentRecord,
-  taskId: string,
-): Promise<boolean> {
-  const current = await findParent(store, parent.name);
-  if (current && !current.deleting) return false;
-  const reason = 'task parent deleted';
-  await withdrawTask(store, taskId, reason);
-  store.eventLog.emit({
-    type: 'cancelled',
-    parent: parent.name,
-    taskId,
-    data: { reason },
-    retentionDays: parent.retentionDays,
-  });
-  return true;
 }
 
 function dedupeKey(parent: string, key: string): string {
