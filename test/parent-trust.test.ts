@@ -24,7 +24,7 @@ afterAll(async () => {
 const stored = (collection: string, filter: object) =>
   raw.db(database.dbName).collection(collection).countDocuments(filter);
 
-it('refuses, and writes nothing for, a send right after another client deleted its parent', async () => {
+it('refuses a send right after another client deleted its parent, writing nothing', async () => {
   await operator.taskParent.create({ name: 'Retired' });
   const first = await new sender.Task('Retired').send({ n: 1 }); // the sender now trusts it
 
@@ -61,7 +61,7 @@ it('keeps accepting sends while a delete it refuses is under way', async () => {
   expect(await stored('tasks', { parent: 'Busy', status: 'pending' })).toBe(6);
 });
 
-it('says a parent left mid-deletion is being deleted, and a second delete finishes it', async () => {
+it('says a parent left mid-deletion is being deleted; a second delete finishes it', async () => {
   await operator.taskParent.create({ name: 'Interrupted' });
   await new sender.Task('Interrupted').send({ n: 1 });
   // What a delete that crashed during its wait leaves behind.

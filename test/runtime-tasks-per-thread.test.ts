@@ -185,7 +185,7 @@ describe('a thread that dies under several attempts', () => {
     expect(slow.failures[0]!.message).toMatch(/exited with code: 1/);
   });
 
-  it('fails the other attempt as worker-crashed when a timed-out thread is terminated', async () => {
+  it('fails the other attempt worker-crashed when a timed-out thread is terminated', async () => {
     const { slow, killer } = await killThreadUnderSlowTask('SpinsOnce');
 
     expect(killer).toMatchObject({ status: 'success', attempts: 2, payload: { attempt: 2 } });

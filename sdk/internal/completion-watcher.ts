@@ -1,6 +1,6 @@
 import { ErrorCode, TumnusError, WaitTimeoutError } from '../errors.js';
 import { isTerminal, type TaskSnapshot } from '../model.js';
-import type { ClientCore } from './client-core.js';
+import { clientClosedError, type ClientCore } from './client-core.js';
 import { reconnectDelayMs } from './backoff.js';
 import type { Logger } from './logger.js';
 import { followStream } from './stream-follower.js';
@@ -242,10 +242,6 @@ export class CompletionWatcher {
         .finally(() => this.schedulePoll(store));
     }, POLL_INTERVAL_MS);
   }
-}
-
-function clientClosedError(): TumnusError {
-  return new TumnusError(ErrorCode.ClientClosed, 'the Tumnus client was closed');
 }
 
 function sleep(ms: number): Promise<void> {
